@@ -1,0 +1,1 @@
+"""Connectors: platform APIs and file drops -> landing -> raw tables."""

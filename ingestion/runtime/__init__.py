@@ -1,0 +1,1 @@
+"""The shared runtime every connector runs on: HTTP, retries, rate limits, paginators, cursors, landing."""

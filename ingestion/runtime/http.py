@@ -1,0 +1,164 @@
+"""One HTTP client per source: timeouts on every request, retries with exponential backoff and full jitter that
+honour `Retry-After` and reset headers, a rate limiter, and a circuit that stops the source after repeated failures.
+
+A response is only returned once its body parsed as JSON: a truncated body is a retryable failure, never data.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlencode, urljoin, urlsplit
+
+import msgspec
+import requests
+
+from ingestion.runtime.errors import CircuitOpenError, RetryableError, SourceRequestError
+from ingestion.runtime.ratelimit import RateLimiter
+
+log = logging.getLogger("pulse.ingestion.http")
+
+SECRET_PARAMS = re.compile(r"(access_token|token|secret|key|password|signature|sign)=[^&]*", re.I)
+RETRY_STATUSES = {408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 524}
+
+
+def redact(path: str) -> str:
+    """A request path safe to log and to keep in landing metadata: secret-looking query values removed."""
+    return SECRET_PARAMS.sub(lambda m: m.group(1) + "=***", path)
+
+
+@dataclass
+class Page:
+    status: int
+    headers: requests.structures.CaseInsensitiveDict
+    body: bytes
+    data: Any
+    path: str  # redacted
+
+
+def _retry_after(headers) -> float | None:
+    """Seconds to wait as the platform says: Retry-After (seconds or HTTP date) or rate-limit reset headers."""
+    value = headers.get("Retry-After")
+    if value:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+            except (TypeError, ValueError):
+                return None
+    for name in ("x-ratelimit-reset", "x-ratelimit-reset-after"):
+        value = headers.get(name)
+        if value:
+            try:
+                return max(0.0, float(value))
+            except ValueError:
+                return None
+    return None
+
+
+class HttpClient:
+    def __init__(
+        self,
+        base_url: str,
+        headers: dict[str, str],
+        *,
+        timeout: float = 30.0,
+        max_retries: int = 6,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+        requests_per_second: float | None = None,
+        circuit_threshold: int = 8,
+        check_body: Callable[[Any], None] | None = None,
+        source: str = "",
+        rng: random.Random | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.base_url = base_url.rstrip("/") + "/"
+        self.session = requests.Session()
+        self.session.headers.update({"Accept": "application/json", "User-Agent": "community-pulse/0.1"})
+        self.session.headers.update(headers)
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
+        self.limiter = RateLimiter(requests_per_second)
+        self.circuit_threshold = circuit_threshold
+        self.consecutive_failures = 0
+        self.check_body = check_body
+        self.source = source
+        self.rng = rng or random.Random()
+        self.sleep = sleep
+        self.stats = {"requests": 0, "retries": 0}
+
+    def url_for(self, path: str, params: dict | None = None) -> str:
+        url = path if path.startswith("http") else urljoin(self.base_url, path.lstrip("/"))
+        if params:
+            url += ("&" if "?" in url else "?") + urlencode(params, doseq=True)
+        return url
+
+    def _relative(self, url: str) -> str:
+        parts = urlsplit(url)
+        return redact(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+    def get(self, path: str, params: dict | None = None) -> Page:
+        url = self.url_for(path, params)
+        shown = self._relative(url)
+        attempt = 0
+        while True:
+            self.limiter.acquire()
+            try:
+                page = self._once(url, shown)
+                self.consecutive_failures = 0
+                return page
+            except RetryableError as e:
+                attempt += 1
+                self.consecutive_failures += 1
+                self.stats["retries"] += 1
+                if self.consecutive_failures >= self.circuit_threshold:
+                    raise CircuitOpenError(
+                        f"{self.source}: stopped after {self.consecutive_failures} failures in a row; "
+                        f"last: {e.reason} on GET {shown}"
+                    ) from None
+                if attempt > self.max_retries:
+                    raise CircuitOpenError(
+                        f"{self.source}: GET {shown} failed {attempt} times; last: {e.reason}"
+                    ) from None
+                delay = self.rng.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))
+                if e.retry_after is not None:
+                    delay = max(delay, e.retry_after)
+                    self.limiter.pause(e.retry_after)
+                log.warning(
+                    "retry source=%s path=%s attempt=%d reason=%r wait=%.2fs", self.source, shown, attempt, e.reason, delay
+                )
+                self.sleep(delay)
+
+    def _once(self, url: str, shown: str) -> Page:
+        self.stats["requests"] += 1
+        try:
+            resp = self.session.get(url, timeout=self.timeout)
+            body = resp.content  # reading the body may fail too (connection closed mid-body)
+        except requests.Timeout:
+            raise RetryableError("timeout") from None
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as e:
+            raise RetryableError(f"connection error ({type(e).__name__})") from None
+        status = resp.status_code
+        if status in RETRY_STATUSES:
+            raise RetryableError(f"HTTP {status}", _retry_after(resp.headers))
+        if status >= 400:
+            raise SourceRequestError(f"{self.source}: GET {shown} -> HTTP {status}: {body[:300]!r}")
+        expected = resp.headers.get("Content-Length")
+        if expected is not None and expected.isdigit() and int(expected) != len(body):
+            raise RetryableError(f"truncated body ({len(body)} of {expected} bytes)")
+        try:
+            data = msgspec.json.decode(body) if body else None
+        except msgspec.DecodeError:
+            raise RetryableError(f"body is not valid JSON ({len(body)} bytes)") from None
+        if self.check_body is not None:
+            self.check_body(data)
+        return Page(status=status, headers=resp.headers, body=body, data=data, path=shown)

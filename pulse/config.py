@@ -1,0 +1,311 @@
+"""Load and validate `pulse.yml`, the one file that describes a deployment.
+
+Validation happens before any work starts and fails on the first problem with one line naming the key path.
+`env:NAME` values are resolved here (secrets never live in the file); `sandbox:<platform>` base URLs are kept
+symbolic until the sandbox's address is known (`Config.resolve_sandbox`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ingestion.registry import SOURCE_TYPES
+from pulse.schema import (
+    Bool,
+    ConfigError,
+    Date,
+    DictOf,
+    Duration,
+    Email,
+    Field,
+    ListOf,
+    Map,
+    Num,
+    Str,
+    Timezone,
+    Url,
+)
+
+NAME = r"[a-z][a-z0-9_]{0,39}"
+NAME_HINT = "use lowercase letters, digits and _ (starting with a letter, at most 40)"
+LANGUAGES = ("zh-CN", "en")
+
+
+def _check_warehouse(w: dict, path: str) -> None:
+    if w["type"] == "postgres":
+        missing = [k for k in ("host", "user", "dbname") if not w["postgres"].get(k)]
+        if missing:
+            raise ConfigError(f"{path}.postgres.{missing[0]}", "is required when type is postgres")
+
+
+def _check_source(s: dict, path: str) -> None:
+    kind = SOURCE_TYPES[s["type"]]
+    for i, stream in enumerate(s["streams"]):
+        if stream not in kind.streams:
+            raise ConfigError(
+                f"{path}.streams[{i}]", f"{s['type']} has no stream {stream!r} (has {', '.join(kind.streams)})"
+            )
+    if not s["streams"]:
+        s["streams"] = list(kind.streams)
+    for key in kind.credentials:
+        if key not in s["credentials"]:
+            raise ConfigError(f"{path}.credentials.{key}", f"is required for {s['type']} sources")
+    for key in s["credentials"]:
+        if key not in kind.credentials:
+            raise ConfigError(f"{path}.credentials.{key}", f"unknown for {s['type']} (expected {', '.join(kind.credentials)})")
+
+
+def _check_smtp(s: dict, path: str) -> None:
+    if s["host"] and not s["sender"]:
+        raise ConfigError(f"{path}.sender", "is required when host is set")
+
+
+WAREHOUSE = Map(
+    {
+        "type": Field(Str(choices=("duckdb", "postgres")), default="duckdb", doc="duckdb (embedded, default) or postgres"),
+        "path": Field(Str(), default="var/warehouse/pulse.duckdb", doc="published DuckDB file analysts read"),
+        "memory_limit": Field(Str(pattern=r"\d+(\.\d+)?\s*[KMGT]i?B", hint="like 4GB"), default="4GB"),
+        "threads": Field(Num(lo=1, hi=64, integer=True), default=2),
+        "postgres": Field(
+            Map(
+                {
+                    "host": Field(Str()),
+                    "port": Field(Num(lo=1, hi=65535, integer=True), default=5432),
+                    "user": Field(Str()),
+                    "password": Field(Str()),
+                    "dbname": Field(Str()),
+                }
+            )
+        ),
+    },
+    check=_check_warehouse,
+)
+
+SANDBOX = Map(
+    {
+        "seed": Field(Num(lo=0, integer=True), default=7),
+        "members": Field(Num(lo=50, hi=5_000_000, integer=True), default=5000),
+        "weeks": Field(Num(lo=2, hi=156, integer=True), default=12),
+        "end_date": Field(Date(), doc="data ends the Sunday before this date; default: today"),
+        "port": Field(Num(lo=0, hi=65535, integer=True), default=0, doc="0 picks a free port"),
+        "rate_limit_scale": Field(Num(lo=0.01, hi=100000), default=1.0, doc="multiplies every platform's rate limit"),
+        "faults": Field(Str(env_ok=False), default="", doc="e.g. 429=0.05,500=0.03,slow=0.01,truncate=0.01"),
+    }
+)
+
+COMMUNITY = Map(
+    {
+        "name": Field(Str(pattern=NAME, hint=NAME_HINT), required=True),
+        "title": Field(Str()),
+        "channels": Field(
+            ListOf(Str(pattern=rf"{NAME}(:[\w\-\u4e00-\u9fff]+)?", hint="<source> or <source>:<channel>"), min_items=1),
+            required=True,
+        ),
+    }
+)
+
+SOURCE = Map(
+    {
+        "name": Field(Str(pattern=NAME, hint=NAME_HINT), required=True),
+        "type": Field(Str(choices=tuple(SOURCE_TYPES)), required=True),
+        "base_url": Field(Url(), required=True),
+        "credentials": Field(DictOf(Str()), default={}),
+        "streams": Field(ListOf(Str()), doc="default: every stream of the type"),
+        "start_date": Field(Date(), required=True),
+        "schedule": Field(Str(), default="@hourly"),
+        "lookback": Field(Duration(), doc="re-read this far behind the cursor for late edits"),
+        "page_size": Field(Num(lo=1, hi=1000, integer=True)),
+        "timeout_seconds": Field(Num(lo=0.1, hi=600), default=30.0),
+        "max_retries": Field(Num(lo=0, hi=20, integer=True), default=6),
+        "requests_per_second": Field(Num(lo=0.01, hi=10000), doc="client-side limit; default: the platform's"),
+        "enabled": Field(Bool(), default=True),
+    },
+    check=_check_source,
+)
+
+STAKEHOLDER = Map(
+    {
+        "email": Field(Email(), required=True),
+        "name": Field(Str()),
+        "language": Field(Str(choices=LANGUAGES), default="zh-CN"),
+        "communities": Field(ListOf(Str(pattern=NAME, hint=NAME_HINT)), doc="default: all"),
+    }
+)
+
+SMTP = Map(
+    {
+        "host": Field(Str()),
+        "port": Field(Num(lo=1, hi=65535, integer=True), default=587),
+        "security": Field(Str(choices=("starttls", "ssl", "plain")), default="starttls"),
+        "username": Field(Str()),
+        "password": Field(Str()),
+        "sender": Field(Email()),
+        "timeout_seconds": Field(Num(lo=1, hi=300), default=30.0),
+    },
+    check=_check_smtp,
+)
+
+TIER = Map(
+    {
+        "name": Field(Str(pattern=NAME, hint=NAME_HINT), required=True),
+        "min_points": Field(Num(lo=0), default=0.0),
+        "min_spend": Field(Num(lo=0), default=0.0),
+    }
+)
+
+RULES = Map(
+    {
+        "activity_weights": Field(
+            DictOf(Num(lo=0)),
+            default={"topic": 3.0, "post": 2.0, "reply": 2.0, "reaction": 0.5, "order": 5.0},
+        ),
+        "tiers": Field(ListOf(TIER, unique_key="name")),
+        "points": Field(
+            Map(
+                {
+                    "per_currency_unit": Field(Num(lo=0), default=1.0),
+                    "per_activity": Field(DictOf(Num(lo=0)), default={}),
+                    "expire_after": Field(Duration(), doc="points expire this long after they were earned"),
+                }
+            )
+        ),
+        "lifecycle": Field(
+            Map(
+                {
+                    "active_within": Field(Duration(), default=None),
+                    "churned_after": Field(Duration(), default=None),
+                }
+            )
+        ),
+        "health_weights": Field(DictOf(Num(lo=0)), default={}),
+        "bot_usernames": Field(ListOf(Str()), default=["system", "discobot"]),
+    }
+)
+
+TOP = Map(
+    {
+        "warehouse": Field(WAREHOUSE),
+        "var_dir": Field(Str(), default="var", doc="every artefact lives under it unless given elsewhere"),
+        "landing_dir": Field(Str(), doc="default: <var_dir>/landing"),
+        "reports_dir": Field(Str(), doc="default: <var_dir>/reports"),
+        "timezone": Field(Timezone(), default="Asia/Shanghai"),
+        "hash_salt": Field(Str(), required=True, doc="salt for contact hashes; give it as env:VAR"),
+        "default_phone_region": Field(Str(pattern=r"[A-Z]{2}", hint="an ISO country code like CN"), default="CN"),
+        "sandbox": Field(SANDBOX),
+        "communities": Field(ListOf(COMMUNITY, min_items=1, unique_key="name"), required=True),
+        "sources": Field(ListOf(SOURCE, min_items=1, unique_key="name"), required=True),
+        "stakeholders": Field(ListOf(STAKEHOLDER)),
+        "smtp": Field(SMTP),
+        "rules": Field(RULES),
+    }
+)
+
+
+@dataclass
+class Config:
+    """A validated configuration. Paths are absolute, resolved against the config file's folder."""
+
+    data: dict[str, Any]
+    file: Path
+    root: Path
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+    @property
+    def var_dir(self) -> Path:
+        return self._path(self.data["var_dir"])
+
+    @property
+    def landing_dir(self) -> Path:
+        return self._path(self.data["landing_dir"]) if self.data["landing_dir"] else self.var_dir / "landing"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self._path(self.data["reports_dir"]) if self.data["reports_dir"] else self.var_dir / "reports"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.var_dir / "state"
+
+    @property
+    def warehouse_path(self) -> Path:
+        """The published DuckDB file (what analysts and the report read)."""
+        return self._path(self.data["warehouse"]["path"])
+
+    @property
+    def work_warehouse_path(self) -> Path:
+        """The DuckDB file writers build into before the quality gate lets it be published."""
+        p = self.warehouse_path
+        return p.with_name(p.stem + ".work" + p.suffix)
+
+    def _path(self, value: str) -> Path:
+        p = Path(value)
+        return p if p.is_absolute() else (self.root / p)
+
+    def source(self, name: str) -> dict:
+        for s in self.data["sources"]:
+            if s["name"] == name:
+                return s
+        raise KeyError(f"no source named {name!r} in {self.file} (have {', '.join(self.source_names())})")
+
+    def source_names(self) -> list[str]:
+        return [s["name"] for s in self.data["sources"] if s["enabled"]]
+
+    def uses_sandbox(self) -> bool:
+        return any(str(s["base_url"]).startswith("sandbox:") for s in self.data["sources"])
+
+    def resolve_sandbox(self, sandbox_url: str) -> None:
+        """Point every `sandbox:<platform>` base URL at the running sandbox server."""
+        for s in self.data["sources"]:
+            if str(s["base_url"]).startswith("sandbox:"):
+                s["base_url"] = f"{sandbox_url.rstrip('/')}/{s['base_url'].split(':', 1)[1]}"
+
+    def channel_map(self) -> list[tuple[str, str | None, str]]:
+        """(source, channel or None for the whole source, community) rows, as raw._channels stores them."""
+        rows = []
+        for c in self.data["communities"]:
+            for ch in c["channels"]:
+                source, _, channel = ch.partition(":")
+                rows.append((source, channel or None, c["name"]))
+        return rows
+
+
+def _check_cross_references(data: dict) -> None:
+    sources = {s["name"] for s in data["sources"]}
+    communities = {c["name"] for c in data["communities"]}
+    for ci, c in enumerate(data["communities"]):
+        for i, ch in enumerate(c["channels"]):
+            if ch.split(":", 1)[0] not in sources:
+                raise ConfigError(f"communities[{ci}].channels[{i}]", f"no source named {ch.split(':', 1)[0]!r}")
+    for si, s in enumerate(data["stakeholders"]):
+        for i, name in enumerate(s["communities"] or []):
+            if name not in communities:
+                raise ConfigError(f"stakeholders[{si}].communities[{i}]", f"no community named {name!r}")
+        if not s["communities"]:
+            s["communities"] = sorted(communities)
+
+
+def load_config(path: str | Path, environ: dict[str, str] | None = None) -> Config:
+    """Read and validate a config file; raise ConfigError naming the first wrong key."""
+    path = Path(path).resolve()
+    env = dict(os.environ if environ is None else environ)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("(file)", "not found; copy pulse.example.yml to pulse.yml to start", str(path)) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "(file)"
+        raise ConfigError(where, f"not valid YAML: {getattr(e, 'problem', e)}", str(path)) from None
+    try:
+        data = TOP.clean(raw, "", env)
+        _check_cross_references(data)
+    except ConfigError as e:
+        raise ConfigError(e.path, e.problem, str(path)) from None
+    return Config(data=data, file=path, root=path.parent)

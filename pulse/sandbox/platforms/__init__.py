@@ -1,0 +1,148 @@
+"""Platform emulators served by the sandbox server, one module per platform.
+
+Each platform turns a `Request` (path already stripped of the platform's prefix) into a `Response`.
+The helpers here convert World columns into the JSON-ready Python values once, at start, so that a
+page is only list indexing, dict building and `json.dumps`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+JSON_TYPE = "application/json; charset=utf-8"
+
+
+@dataclass
+class Request:
+    """One HTTP request as a platform sees it."""
+
+    method: str
+    path: str  # under the platform prefix, e.g. "/latest.json"
+    query: dict[str, list[str]]  # parse_qs(keep_blank_values=True)
+    headers: Mapping[str, str]  # case-insensitive (http.client.HTTPMessage)
+    host: str  # Host header, for absolute links (Shopify's Link header)
+    prefix: str  # e.g. "/discourse"
+    body: bytes = b""
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else default
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    content_type: str = JSON_TYPE
+
+
+class Platform(Protocol):
+    name: str
+
+    def handle(self, request: Request) -> Response: ...
+
+    def fault_response(self, status: int, retry_after: float) -> Response:
+        """The response this platform gives for an injected error of `status` (429, 500, 502, 503)."""
+        ...
+
+    def reset(self) -> None:
+        """Forget rate-limit state."""
+        ...
+
+
+def dumps(obj: object) -> bytes:
+    """Compact UTF-8 JSON, as Rails and Shopify send it."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def json_response(status: int, obj: object, headers: list[tuple[str, str]] | None = None) -> Response:
+    return Response(status, dumps(obj), headers or [])
+
+
+def table(world_tables: Mapping[str, pd.DataFrame], name: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The named table, or an empty one with `columns` when the world does not hold it."""
+    frame = world_tables.get(name)
+    if frame is None:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"world table {name!r} lacks columns {missing}; docs/architecture.md lists {list(columns)}"
+        )
+    return frame.reset_index(drop=True)
+
+
+def utc_ms(series: pd.Series) -> np.ndarray:
+    """A timestamp column as naive UTC `datetime64[ms]` (NaT for nulls), whatever its dtype."""
+    s = series
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+    elif not pd.api.types.is_datetime64_dtype(s.dtype):
+        s = pd.to_datetime(s, utc=True).dt.tz_localize(None)
+    return s.to_numpy(dtype="datetime64[ms]")
+
+
+def iso_z(series: pd.Series) -> list[str | None]:
+    """Discourse style: `2020-01-25T02:10:07.971Z`."""
+    text = np.datetime_as_string(utc_ms(series), unit="ms")
+    return [None if t == "NaT" else t + "Z" for t in text.tolist()]
+
+
+def iso_offset(series: pd.Series, hours: int = 8) -> list[str | None]:
+    """Shopify style, in the shop's time zone: `2024-03-01T09:30:00+08:00`."""
+    shifted = utc_ms(series).astype("datetime64[s]") + np.timedelta64(hours * 3600, "s")
+    sign = "+" if hours >= 0 else "-"
+    suffix = f"{sign}{abs(hours):02d}:00"
+    text = np.datetime_as_string(shifted, unit="s")
+    return [None if t == "NaT" else t + suffix for t in text.tolist()]
+
+
+def epoch_ms(series: pd.Series) -> np.ndarray:
+    """Milliseconds since the epoch as int64; nulls become the smallest int64."""
+    arr = utc_ms(series)
+    out = arr.astype("int64")
+    out[np.isnat(arr)] = np.iinfo(np.int64).min
+    return out
+
+
+def _isna(v: object) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
+
+
+def opt_int(series: pd.Series) -> list[int | None]:
+    return [None if _isna(v) else int(v) for v in series.tolist()]
+
+
+def opt_str(series: pd.Series) -> list[str | None]:
+    return [None if _isna(v) else str(v) for v in series.tolist()]
+
+
+def as_bool(series: pd.Series) -> list[bool]:
+    return [False if _isna(v) else bool(v) for v in series.tolist()]
+
+
+def money(series: pd.Series) -> list[str | None]:
+    """Decimal, float or string amounts as Shopify's money strings: `"598.94"`."""
+    return [None if _isna(v) else f"{float(v) if isinstance(v, str) else v:.2f}" for v in series.tolist()]
+
+
+def cents(series: pd.Series) -> np.ndarray:
+    """Amounts as int64 cents (nulls 0), for sums that must not drift."""
+    return np.array([0 if _isna(v) else round(float(v) * 100) for v in series.tolist()], dtype=np.int64)
+
+
+def ranges_by_key(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For a key column: (order, unique_keys, starts) so that rows of key k are
+    order[starts[i]:starts[i+1]] where unique_keys[i] == k (stable: keeps the original row order)."""
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    uniq, starts = np.unique(sorted_keys, return_index=True)
+    starts = np.append(starts, len(keys))
+    return order, uniq, starts

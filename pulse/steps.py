@@ -1,0 +1,257 @@
+"""The pipeline's steps as plain functions. The `pulse` CLI and the Airflow DAGs both call these, nothing else.
+
+ingest -> load -> transform -> check -> publish -> report. Only ingest may run concurrently (it never touches the
+warehouse); load and transform write the working warehouse under its lock; check reads it; publish swaps it in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from pulse.config import Config
+from pulse.warehouse import DuckDBWarehouse, open_warehouse
+from pulse.weeks import latest_complete_week, parse_week
+
+log = logging.getLogger("pulse.steps")
+
+REPO = Path(__file__).resolve().parent.parent
+DBT_PROJECT = REPO / "dbt_project"
+
+
+class StepError(RuntimeError):
+    """A step failed; the message says which and why."""
+
+
+class QualityGateFailed(StepError):
+    """Critical expectations failed: nothing is published and the report says so."""
+
+
+def ingest(config: Config, sources: list[str] | None = None, streams: list[str] | None = None) -> list[dict]:
+    """Land the given sources (default: all enabled) in parallel. Touches only the landing folder and cursors."""
+    from ingestion.runner import ingest_source
+
+    names = sources or config.source_names()
+    for n in names:
+        config.source(n)  # unknown names fail before any work
+    if any(str(config.source(n)["base_url"]).startswith("sandbox:") for n in names):
+        raise StepError("sources point at the sandbox (base_url sandbox:...) but no sandbox is running; use `pulse demo`"
+                        " or start `pulse sandbox serve` and pass --sandbox-url")
+
+    def one(name: str) -> list[dict]:
+        results = ingest_source(config.source(name), config.landing_dir, config.state_dir, streams)
+        return [asdict(r) for r in results]
+
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(names)))) as pool:
+        futures = {n: pool.submit(one, n) for n in names}
+    out, errors = [], []
+    for name, fut in futures.items():
+        try:
+            out.extend(fut.result())
+        except Exception as e:  # noqa: BLE001 - every source's failure is reported, then raised together
+            errors.append(f"{name}: {e}")
+    if errors:
+        raise StepError("ingest failed for " + "; ".join(errors))
+    return out
+
+
+def load(config: Config) -> dict:
+    from ingestion.load import load_landing
+
+    report = load_landing(open_warehouse(config), config.landing_dir, config.channel_map())
+    return asdict(report)
+
+
+def _dbt_vars(config: Config) -> dict[str, Any]:
+    return {
+        "hash_salt": str(config["hash_salt"]),
+        "business_timezone": config["timezone"],
+        "bot_usernames": config["rules"]["bot_usernames"],
+    }
+
+
+def dbt(config: Config, *args: str) -> subprocess.CompletedProcess:
+    """Run a dbt command against the configured warehouse (working copy), in a subprocess so that its memory and
+    global state end with it."""
+    wh = open_warehouse(config)
+    env = {**os.environ, **wh.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
+    env["PULSE_HASH_SALT"] = str(config["hash_salt"])
+    dbt_bin = Path(sys.executable).with_name("dbt")
+    cmd = [str(dbt_bin), *args, "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
+           "--target", wh.dbt_target, "--vars", json.dumps(_dbt_vars(config))]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=DBT_PROJECT)
+
+
+def transform(config: Config) -> dict:
+    """`dbt build` (models and their tests) into the working warehouse."""
+    started = time.perf_counter()
+    wh = open_warehouse(config)
+    lock = wh.write_lock() if isinstance(wh, DuckDBWarehouse) else _nullcontext()
+    with lock:
+        proc = dbt(config, "build", "--no-use-colors")
+    tail = "\n".join(proc.stdout.splitlines()[-25:])
+    if proc.returncode != 0:
+        raise StepError(f"dbt build failed (exit {proc.returncode}):\n{tail}\n{proc.stderr[-2000:]}")
+    return {"seconds": round(time.perf_counter() - started, 2), "summary": proc.stdout.splitlines()[-1:]}
+
+
+class _nullcontext:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _read_frames(config: Config, tables: list[str]):
+    wh = open_warehouse(config)
+    frames = {}
+    with wh.reader(published=False) as con:
+        for t in tables:
+            frames[t] = _fetch_df(con, f"select * from {_work_name(wh, t)}")
+    return frames
+
+
+def _work_name(wh, table: str) -> str:
+    schema, name = table.split(".", 1)
+    if wh.kind == "postgres" and schema != "raw":
+        schema += wh.suffix
+    return f"{schema}.{name}"
+
+
+def _fetch_df(con, sql: str, params=None):
+    import pandas as pd
+
+    if type(con).__module__.startswith("duckdb"):
+        return con.execute(sql, params or []).df()
+    with con.cursor() as cur:
+        cur.execute(sql, params)
+        cols = [d[0] for d in cur.description]
+        return pd.DataFrame(cur.fetchall(), columns=cols)
+
+
+def check(config: Config) -> dict:
+    """The quality gate on the working warehouse. Results are stored in `audit.quality_results`; critical failures
+    raise QualityGateFailed so nothing downstream publishes wrong numbers."""
+    from expectations.gate import run_gate, tables_needed
+
+    started = time.perf_counter()
+    frames = _read_frames(config, tables_needed())
+    result = run_gate(frames)
+    _store_quality(config, result.results, result.passed)
+    summary = {
+        "passed": result.passed,
+        "failed": [r for r in result.results if not r["success"]],
+        "expectations": len(result.results),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    if not result.passed:
+        names = ", ".join(f"{r['table']}.{r.get('column') or ''} {r['expectation']}" for r in summary["failed"]
+                          if r["severity"] == "critical")
+        raise QualityGateFailed(f"quality gate failed: {names}")
+    return summary
+
+
+def _store_quality(config: Config, results: list[dict], passed: bool) -> None:
+    run_at = dt.datetime.now(dt.UTC).isoformat()
+    rows = [(run_at, r["suite"], r["table"], r["expectation"], r.get("column"), r["severity"], bool(r["success"]),
+             str(r.get("details", ""))[:2000]) for r in results]
+    wh = open_warehouse(config)
+    with wh.writer() as con:
+        if wh.kind == "duckdb":
+            con.execute("create schema if not exists audit")
+            con.execute("""create table if not exists audit.quality_results (run_at timestamptz, suite varchar,
+                tbl varchar, expectation varchar, col varchar, severity varchar, success boolean, details varchar)""")
+            if rows:
+                con.executemany("insert into audit.quality_results values (?::timestamptz, ?, ?, ?, ?, ?, ?, ?)", rows)
+        else:
+            with con.cursor() as cur:
+                cur.execute("create schema if not exists audit")
+                cur.execute("""create table if not exists audit.quality_results (run_at timestamptz, suite text,
+                    tbl text, expectation text, col text, severity text, success boolean, details text)""")
+                cur.executemany("insert into audit.quality_results values (%s, %s, %s, %s, %s, %s, %s, %s)", rows)
+
+
+def publish(config: Config) -> dict:
+    return open_warehouse(config).publish()
+
+
+def freshness(config: Config, con) -> list[dict]:
+    """Per source: when its data was last loaded, and whether that is older than twice its schedule allows."""
+    rows = _fetch_df(con, "select source, max(loaded_at) as last_loaded, sum(records) as records from raw._batches group by source")
+    now = dt.datetime.now(dt.UTC)
+    out = []
+    for s in config["sources"]:
+        match = rows[rows["source"] == s["name"]]
+        last = match["last_loaded"].iloc[0] if len(match) else None
+        last_ts = last.to_pydatetime() if last is not None and hasattr(last, "to_pydatetime") else last
+        if last_ts is not None and last_ts.tzinfo is None:
+            last_ts = last_ts.replace(tzinfo=dt.UTC)
+        stale = last_ts is None or (now - last_ts) > dt.timedelta(days=2)
+        out.append({"source": s["name"], "type": s["type"], "last_loaded_at": last_ts, "stale": bool(stale)})
+    return out
+
+
+def latest_quality(con) -> dict:
+    df = _fetch_df(con, """select * from audit.quality_results
+                            where run_at = (select max(run_at) from audit.quality_results)""")
+    if df.empty:
+        return {"passed": False, "failed": [], "checked": False}
+    failed = df[(~df["success"]) & (df["severity"] == "critical")]
+    return {"passed": failed.empty, "failed": failed.to_dict("records"), "checked": True,
+            "warnings": int(((~df["success"]) & (df["severity"] == "warning")).sum())}
+
+
+def report(config: Config, week: str | None = None, send: bool = False, force: bool = False) -> dict:
+    """Render (and with send=True, email) the week's report from the published warehouse."""
+    from reporting.archive import archive
+    from reporting.mailer import build_message, send_reports
+    from reporting.weekly import build_weekly_reports
+
+    week = week or latest_complete_week(config["timezone"])
+    parse_week(week)
+    wh = open_warehouse(config)
+    with wh.reader(published=True) as con:
+        quality = latest_quality(con)
+        fresh = freshness(config, con)
+        rendered = build_weekly_reports(con, config.data, week, quality, fresh)
+    paths, messages = [], []
+    for stakeholder, r in rendered:
+        recipient = stakeholder.get("email") if stakeholder else None
+        paths.append({k: str(v) for k, v in archive(r, config.reports_dir, recipient).items()})
+        if send and recipient:
+            messages.append(build_message(r, config["smtp"]["sender"], recipient))
+    sent = []
+    if send:
+        if not config["smtp"]["host"]:
+            raise StepError("smtp.host is not set; cannot --send (set it in the config, e.g. env:PULSE_SMTP_HOST)")
+        sent = send_reports(messages, config["smtp"], config.reports_dir / "sent.jsonl", force=force)
+    return {"week": week, "files": paths, "sent": sent, "quality_passed": quality["passed"]}
+
+
+def run(config: Config, week: str | None = None, send: bool = False) -> dict:
+    """Every step in order. A failed quality gate stops before publish: the report still goes out from the last
+    published warehouse and says the newest data did not pass."""
+    out: dict[str, Any] = {}
+    t0 = time.perf_counter()
+    out["ingest"] = ingest(config)
+    out["load"] = load(config)
+    out["transform"] = transform(config)
+    try:
+        out["check"] = check(config)
+        out["publish"] = publish(config)
+    except QualityGateFailed as e:
+        out["check"] = {"passed": False, "error": str(e)}
+        log.error("quality gate failed; not publishing: %s", e)
+    out["report"] = report(config, week, send=send)
+    out["seconds"] = round(time.perf_counter() - t0, 2)
+    return out

@@ -1,0 +1,190 @@
+"""The warehouse: where raw tables are loaded, dbt builds, the quality gate reads, and analysts query.
+
+Write-audit-publish on both backends:
+- DuckDB allows one writing process per file and a reader blocks a writer. Writers (load, dbt) take a file lock and
+  build into the working copy `<dir>/work/<name>.duckdb`; the gate reads it read-only; `publish` copies it next to
+  the published file and renames it into place, so analysts with the old file open keep a consistent snapshot.
+  Both files have the same name so the database name inside (and every view's qualified references) stays valid.
+- Postgres: dbt builds into `*_work` schemas; `publish` replaces schema `marts` by a copy of `marts_work` in one
+  transaction.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from pulse.config import Config
+
+PUBLISHED_SCHEMAS = ("marts",)
+
+
+class Warehouse:
+    kind: str
+    dbt_target: str
+
+    def dbt_env(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    @contextmanager
+    def writer(self):
+        raise NotImplementedError
+        yield
+
+    @contextmanager
+    def reader(self, published: bool = True):
+        raise NotImplementedError
+        yield
+
+    def publish(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class DuckDBWarehouse(Warehouse):
+    kind = "duckdb"
+    dbt_target = "duckdb"
+
+    def __init__(self, config: Config):
+        self.published_path = config.warehouse_path
+        self.work_path = self.published_path.parent / "work" / self.published_path.name
+        self.memory_limit = config["warehouse"]["memory_limit"]
+        self.threads = config["warehouse"]["threads"]
+        self.lock_path = self.published_path.parent / ".write.lock"
+
+    def dbt_env(self) -> dict[str, str]:
+        return {
+            "PULSE_DUCKDB_PATH": str(self.work_path),
+            "PULSE_DUCKDB_MEMORY_LIMIT": self.memory_limit,
+            "PULSE_DUCKDB_THREADS": str(self.threads),
+            "PULSE_SCHEMA_SUFFIX": "",
+        }
+
+    @contextmanager
+    def write_lock(self, wait_seconds: float = 600.0):
+        """Serialize writers to the working file across processes (the CLI, Airflow tasks, tests)."""
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.lock_path, "w") as f:
+            deadline = time.monotonic() + wait_seconds
+            while True:
+                try:
+                    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"{self.lock_path}: another writer held the warehouse for {wait_seconds}s")
+                    time.sleep(0.2)
+            yield
+
+    def connect(self, path: Path, read_only: bool):
+        import duckdb
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return duckdb.connect(
+            str(path),
+            read_only=read_only,
+            config={"memory_limit": self.memory_limit, "threads": self.threads},
+        )
+
+    @contextmanager
+    def writer(self):
+        with self.write_lock():
+            con = self.connect(self.work_path, read_only=False)
+            try:
+                yield con
+            finally:
+                con.close()
+
+    @contextmanager
+    def reader(self, published: bool = True):
+        path = self.published_path if published else self.work_path
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no warehouse yet; run `pulse run` (or `pulse demo`) first")
+        con = self.connect(path, read_only=True)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def publish(self) -> dict[str, Any]:
+        started = time.perf_counter()
+        with self.write_lock():
+            tmp = self.published_path.with_name(f".{self.published_path.name}.publishing")
+            shutil.copyfile(self.work_path, tmp)
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, self.published_path)
+        return {"published": str(self.published_path), "seconds": round(time.perf_counter() - started, 3)}
+
+
+class PostgresWarehouse(Warehouse):
+    kind = "postgres"
+    dbt_target = "postgres"
+    suffix = "_work"
+
+    def __init__(self, config: Config):
+        self.params = dict(config["warehouse"]["postgres"])
+
+    def dbt_env(self) -> dict[str, str]:
+        p = self.params
+        return {
+            "PULSE_PG_HOST": str(p["host"]),
+            "PULSE_PG_PORT": str(p["port"]),
+            "PULSE_PG_USER": str(p["user"]),
+            "PULSE_PG_PASSWORD": str(p.get("password") or ""),
+            "PULSE_PG_DBNAME": str(p["dbname"]),
+            "PULSE_SCHEMA_SUFFIX": self.suffix,
+        }
+
+    def connect(self):
+        import psycopg2
+
+        p = self.params
+        return psycopg2.connect(
+            host=p["host"], port=p["port"], user=p["user"], password=p.get("password") or None, dbname=p["dbname"]
+        )
+
+    @contextmanager
+    def writer(self):
+        con = self.connect()
+        try:
+            yield con
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        finally:
+            con.close()
+
+    @contextmanager
+    def reader(self, published: bool = True):
+        con = self.connect()
+        con.set_session(readonly=True, autocommit=True)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def publish(self) -> dict[str, Any]:
+        started = time.perf_counter()
+        with self.writer() as con, con.cursor() as cur:
+            for schema in PUBLISHED_SCHEMAS:
+                work = schema + self.suffix
+                cur.execute(
+                    "select table_name from information_schema.tables where table_schema = %s and table_type = 'BASE TABLE'",
+                    (work,),
+                )
+                tables = [r[0] for r in cur.fetchall()]
+                cur.execute(f'drop schema if exists "{schema}" cascade')
+                cur.execute(f'create schema "{schema}"')
+                for t in tables:
+                    cur.execute(f'create table "{schema}"."{t}" as table "{work}"."{t}"')
+        return {"published": "postgres schema marts", "seconds": round(time.perf_counter() - started, 3)}
+
+
+def open_warehouse(config: Config) -> Warehouse:
+    return PostgresWarehouse(config) if config["warehouse"]["type"] == "postgres" else DuckDBWarehouse(config)

@@ -1,0 +1,91 @@
+"""Config validation: every problem is one line naming the key path, before any work starts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pulse.config import load_config
+from pulse.schema import ConfigError, Secret
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "pulse.example.yml"
+ENV = {
+    "PULSE_HASH_SALT": "s",
+    "DISCOURSE_API_KEY": "k",
+    "SHOPIFY_ACCESS_TOKEN": "t",
+    "PULSE_SMTP_HOST": "localhost",
+    "PULSE_SMTP_USER": "u",
+    "PULSE_SMTP_PASSWORD": "p",
+}
+
+
+def write(tmp_path: Path, mutate) -> Path:
+    data = yaml.safe_load(EXAMPLE.read_text())
+    mutate(data)
+    path = tmp_path / "pulse.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return path
+
+
+def test_example_and_demo_configs_are_valid():
+    cfg = load_config(EXAMPLE, ENV)
+    assert cfg["timezone"] == "Asia/Shanghai"
+    assert cfg.source("shop")["credentials"]["access_token"] == "t"
+    assert isinstance(cfg["hash_salt"], Secret) and "s" not in repr(cfg["hash_salt"])
+    assert ("forum", "zh-qa", "brand_cn") in cfg.channel_map()
+    assert cfg["stakeholders"][1]["communities"] == ["brand_cn", "brand_global"]  # omitted = all
+    demo = load_config(REPO / "demo" / "pulse.yml", {"PULSE_HASH_SALT": "x", "PULSE_SANDBOX_DISCOURSE_KEY": "k",
+                                                      "PULSE_SANDBOX_SHOPIFY_TOKEN": "t"})
+    assert demo.uses_sandbox()
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d.update(colour="blue"), "colour: unknown key"),
+        (lambda d: d["sources"][1].update(base_url="shop.example.com"), "sources[1].base_url: not a URL"),
+        (lambda d: d["sources"][0]["credentials"].update(api_key="env:NOPE_NOT_SET"),
+         "sources[0].credentials.api_key: env var NOPE_NOT_SET is not set"),
+        (lambda d: d["sources"][0].update(type="myspace"), "sources[0].type: 'myspace' is not one of"),
+        (lambda d: d["sources"][0].update(streams=["posts", "likes"]), "sources[0].streams[1]: discourse has no stream 'likes'"),
+        (lambda d: d["sources"][1].update(name="forum"), "sources[1].name: 'forum' repeats sources[0]"),
+        (lambda d: d.update(timezone="Mars/Olympus"), "timezone: unknown time zone"),
+        (lambda d: d["stakeholders"][0].update(language="fr"), "stakeholders[0].language: 'fr' is not one of"),
+        (lambda d: d["stakeholders"][0].update(email="nobody"), "stakeholders[0].email: not an email address"),
+        (lambda d: d["communities"][0]["channels"].append("blog"), "communities[0].channels[3]: no source named 'blog'"),
+        (lambda d: d["sources"][0].update(lookback="3 days"), "sources[0].lookback: not a duration"),
+        (lambda d: d["warehouse"].update(type="postgres"), "warehouse.postgres.host: is required when type is postgres"),
+        (lambda d: d.pop("sources"), "sources: is required"),
+    ],
+)
+def test_each_problem_names_its_key(tmp_path, mutate, message):
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, mutate), ENV)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_invalid_yaml_names_the_line(tmp_path):
+    path = tmp_path / "pulse.yml"
+    path.write_text("sources:\n  - name: [unclosed\n")
+    with pytest.raises(ConfigError, match="line"):
+        load_config(path, ENV)
+
+
+def test_cli_rejects_a_broken_config_fast_with_one_line(tmp_path):
+    path = write(tmp_path, lambda d: d["sources"][1].update(base_url="not-a-url"))
+    env = {"PATH": "/usr/bin:/bin", **ENV}
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "pulse.cli", "--config", str(path), "ingest"],
+                          capture_output=True, text=True, env=env, cwd=REPO)
+    elapsed = time.perf_counter() - started
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "sources[1].base_url: not a URL" in lines[0], proc.stderr
+    assert elapsed < 3.0  # the requirement is < 1 s; measured in the issue note, loose here against CI noise
