@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-SAMPLES = SHARED / "real-api-samples"
 
 
 @pytest.fixture(scope="session")
