@@ -95,7 +95,7 @@ class FaultPlan:
         if isinstance(data, str):
             return cls.parse(data)
         if not isinstance(data, dict):
-            raise FaultPlanError("fault plan JSON must be an object like {\"429\": 0.05, \"seed\": 1}")
+            raise FaultPlanError('fault plan JSON must be an object like {"429": 0.05, "seed": 1}')
         return cls.from_dict(data)
 
     @classmethod
@@ -177,6 +177,10 @@ class FaultInjector:
             self._rng = random.Random(plan.seed)
             self._seen = 0
             self.injected: dict[str, int] = {}
+
+    def reset_counts(self) -> None:
+        with self._lock:
+            self.injected = {}
 
     def draw(self, path: str) -> Fault | None:
         """The fault for a request to `path` (a platform path with its prefix), or None."""

@@ -56,10 +56,26 @@ class Platform(Protocol):
         """Forget rate-limit state."""
         ...
 
+    def warm(self) -> None:
+        """Encode every record now (pages are then only joins)."""
+        ...
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+
 
 def dumps(obj: object) -> bytes:
     """Compact UTF-8 JSON, as Rails and Shopify send it."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _ENCODER.encode(obj).encode("utf-8")
+
+
+def jstr(value: str | None) -> str:
+    """One JSON value as text (for hand-assembled records): a string escaped, or null."""
+    return "null" if value is None else _ENCODER.encode(value)
+
+
+def jint(value: int | None) -> str:
+    return "null" if value is None else str(int(value))
 
 
 def json_response(status: int, obj: object, headers: list[tuple[str, str]] | None = None) -> Response:
@@ -146,3 +162,26 @@ def ranges_by_key(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     uniq, starts = np.unique(sorted_keys, return_index=True)
     starts = np.append(starts, len(keys))
     return order, uniq, starts
+
+
+def html_error(status: int) -> Response:
+    """What a proxy or a crashed Rails app sends: an HTML page, not JSON."""
+    titles = {
+        500: "Internal Server Error",
+        502: "Bad Gateway",
+        503: "Service Unavailable",
+        504: "Gateway Timeout",
+    }
+    title = titles.get(status, "Error")
+    if status == 500:
+        page = (
+            "<!DOCTYPE html>\n<html>\n<head><title>Oops - Error 500</title></head>\n"
+            "<body><h1>Oops</h1><p>The software powering this discussion forum encountered an "
+            "unexpected problem. We apologize for the inconvenience.</p></body>\n</html>\n"
+        )
+    else:
+        page = (
+            f"<html>\r\n<head><title>{status} {title}</title></head>\r\n<body>\r\n"
+            f"<center><h1>{status} {title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+        )
+    return Response(status, page.encode(), [], content_type="text/html; charset=utf-8")
