@@ -41,7 +41,9 @@ def _world_dir(config: Config) -> Path:
     sb = config["sandbox"]
     end = sb["end_date"] or dt.date.today()
     last_sunday = end - dt.timedelta(days=end.isoweekday())
-    return config.var_dir / "world" / f"s{sb['seed']}-m{sb['members']}-w{sb['weeks']}-{last_sunday.isoformat()}"
+    return (
+        config.var_dir / "world" / f"s{sb['seed']}-m{sb['members']}-w{sb['weeks']}-{last_sunday.isoformat()}"
+    )
 
 
 def sandbox_world(config: Config):
@@ -68,7 +70,9 @@ def sandbox_credentials(config: Config) -> dict:
     return creds
 
 
-def start_sandbox(config: Config, port: int | None = None, faults: str | None = None, rate_limits: bool = True):
+def start_sandbox(
+    config: Config, port: int | None = None, faults: str | None = None, rate_limits: bool = True
+):
     from pulse.sandbox.faults import FaultPlan
     from pulse.sandbox.server import make_server
 
@@ -134,12 +138,18 @@ def cmd_demo(args) -> int:
         server.stop()
     wh = config.warehouse_path
     files = result["report"]["files"]
-    print(f"Community Pulse demo finished in {time.perf_counter() - started:.1f} s "
-          f"(world + sandbox {world_seconds} s, pipeline {result['seconds']} s)")
-    print(f"  records landed   {sum(r['records'] for r in result['ingest'])}"
-          f" in {len(result['ingest'])} batches under {config.landing_dir}")
+    print(
+        f"Community Pulse demo finished in {time.perf_counter() - started:.1f} s "
+        f"(world + sandbox {world_seconds} s, pipeline {result['seconds']} s)"
+    )
+    print(
+        f"  records landed   {sum(r['records'] for r in result['ingest'])}"
+        f" in {len(result['ingest'])} batches under {config.landing_dir}"
+    )
     print(f"  raw rows loaded  {result['load']['records']} (quarantined {result['load']['quarantined']})")
-    print(f"  quality gate     {'passed' if result['check'].get('passed') else 'FAILED: ' + str(result['check'])}")
+    print(
+        f"  quality gate     {'passed' if result['check'].get('passed') else 'FAILED: ' + str(result['check'])}"
+    )
     print(f"  warehouse        {wh}   (duckdb {wh}  -> select * from marts.community_health_weekly)")
     print(f"  report week      {result['report']['week']}")
     for f in files:
@@ -148,13 +158,19 @@ def cmd_demo(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="pulse", description="Community Pulse: community marketing data warehouse")
+    p = argparse.ArgumentParser(
+        prog="pulse", description="Community Pulse: community marketing data warehouse"
+    )
     p.add_argument("--config", help="config file (default: $PULSE_CONFIG or ./pulse.yml)")
-    p.add_argument("--sandbox-url", help="address of a running `pulse sandbox serve` (default: var/sandbox/url)")
+    p.add_argument(
+        "--sandbox-url", help="address of a running `pulse sandbox serve` (default: var/sandbox/url)"
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log every page and batch")
     sub = p.add_subparsers(dest="command", required=True)
 
-    sb = sub.add_parser("sandbox", help="the local sandbox server").add_subparsers(dest="sandbox_command", required=True)
+    sb = sub.add_parser("sandbox", help="the local sandbox server").add_subparsers(
+        dest="sandbox_command", required=True
+    )
     serve = sb.add_parser("serve", help="serve the synthetic world over each platform's API")
     serve.add_argument("--port", type=int)
     serve.add_argument("--faults", help="e.g. 429=0.05,500=0.03,slow=0.01,truncate=0.01")
@@ -163,8 +179,12 @@ def build_parser() -> argparse.ArgumentParser:
     ing = sub.add_parser("ingest", help="land sources (default: all enabled)")
     ing.add_argument("sources", nargs="*")
     ing.add_argument("--stream", action="append", dest="streams")
-    for name, text in [("load", "load landed batches into raw tables"), ("transform", "dbt build"),
-                       ("check", "run the quality gate"), ("publish", "publish the audited warehouse")]:
+    for name, text in [
+        ("load", "load landed batches into raw tables"),
+        ("transform", "dbt build"),
+        ("check", "run the quality gate"),
+        ("publish", "publish the audited warehouse"),
+    ]:
         sub.add_parser(name, help=text)
     rep = sub.add_parser("report", help="render (and --send) the weekly report")
     rep.add_argument("--week", help="YYYY-Www (default: the latest complete week)")

@@ -48,7 +48,8 @@ def _check_source(s: dict, path: str) -> None:
     for i, stream in enumerate(s["streams"]):
         if stream not in kind.streams:
             raise ConfigError(
-                f"{path}.streams[{i}]", f"{s['type']} has no stream {stream!r} (has {', '.join(kind.streams)})"
+                f"{path}.streams[{i}]",
+                f"{s['type']} has no stream {stream!r} (has {', '.join(kind.streams)})",
             )
     if not s["streams"]:
         s["streams"] = list(kind.streams)
@@ -57,7 +58,10 @@ def _check_source(s: dict, path: str) -> None:
             raise ConfigError(f"{path}.credentials.{key}", f"is required for {s['type']} sources")
     for key in s["credentials"]:
         if key not in kind.credentials:
-            raise ConfigError(f"{path}.credentials.{key}", f"unknown for {s['type']} (expected {', '.join(kind.credentials)})")
+            raise ConfigError(
+                f"{path}.credentials.{key}",
+                f"unknown for {s['type']} (expected {', '.join(kind.credentials)})",
+            )
 
 
 def _check_smtp(s: dict, path: str) -> None:
@@ -67,7 +71,11 @@ def _check_smtp(s: dict, path: str) -> None:
 
 WAREHOUSE = Map(
     {
-        "type": Field(Str(choices=("duckdb", "postgres")), default="duckdb", doc="duckdb (embedded, default) or postgres"),
+        "type": Field(
+            Str(choices=("duckdb", "postgres")),
+            default="duckdb",
+            doc="duckdb (embedded, default) or postgres",
+        ),
         "path": Field(Str(), default="var/warehouse/pulse.duckdb", doc="published DuckDB file analysts read"),
         "memory_limit": Field(Str(pattern=r"\d+(\.\d+)?\s*[KMGT]i?B", hint="like 4GB"), default="4GB"),
         "threads": Field(Num(lo=1, hi=64, integer=True), default=2),
@@ -93,7 +101,9 @@ SANDBOX = Map(
         "weeks": Field(Num(lo=2, hi=156, integer=True), default=12),
         "end_date": Field(Date(), doc="data ends the Sunday before this date; default: today"),
         "port": Field(Num(lo=0, hi=65535, integer=True), default=0, doc="0 picks a free port"),
-        "rate_limit_scale": Field(Num(lo=0.01, hi=100000), default=1.0, doc="multiplies every platform's rate limit"),
+        "rate_limit_scale": Field(
+            Num(lo=0.01, hi=100000), default=1.0, doc="multiplies every platform's rate limit"
+        ),
         "faults": Field(Str(env_ok=False), default="", doc="e.g. 429=0.05,500=0.03,slow=0.01,truncate=0.01"),
     }
 )
@@ -103,7 +113,10 @@ COMMUNITY = Map(
         "name": Field(Str(pattern=NAME, hint=NAME_HINT), required=True),
         "title": Field(Str()),
         "channels": Field(
-            ListOf(Str(pattern=rf"{NAME}(:[\w\-\u4e00-\u9fff]+)?", hint="<source> or <source>:<channel>"), min_items=1),
+            ListOf(
+                Str(pattern=rf"{NAME}(:[\w\-\u4e00-\u9fff]+)?", hint="<source> or <source>:<channel>"),
+                min_items=1,
+            ),
             required=True,
         ),
     }
@@ -122,7 +135,9 @@ SOURCE = Map(
         "page_size": Field(Num(lo=1, hi=1000, integer=True)),
         "timeout_seconds": Field(Num(lo=0.1, hi=600), default=30.0),
         "max_retries": Field(Num(lo=0, hi=20, integer=True), default=6),
-        "requests_per_second": Field(Num(lo=0.01, hi=10000), doc="client-side limit; default: the platform's"),
+        "requests_per_second": Field(
+            Num(lo=0.01, hi=10000), doc="client-side limit; default: the platform's"
+        ),
         "enabled": Field(Bool(), default=True),
     },
     check=_check_source,
@@ -195,7 +210,9 @@ TOP = Map(
         "reports_dir": Field(Str(), doc="default: <var_dir>/reports"),
         "timezone": Field(Timezone(), default="Asia/Shanghai"),
         "hash_salt": Field(Str(), required=True, doc="salt for contact hashes; give it as env:VAR"),
-        "default_phone_region": Field(Str(pattern=r"[A-Z]{2}", hint="an ISO country code like CN"), default="CN"),
+        "default_phone_region": Field(
+            Str(pattern=r"[A-Z]{2}", hint="an ISO country code like CN"), default="CN"
+        ),
         "sandbox": Field(SANDBOX),
         "communities": Field(ListOf(COMMUNITY, min_items=1, unique_key="name"), required=True),
         "sources": Field(ListOf(SOURCE, min_items=1, unique_key="name"), required=True),
@@ -282,7 +299,9 @@ def _check_cross_references(data: dict) -> None:
     for ci, c in enumerate(data["communities"]):
         for i, ch in enumerate(c["channels"]):
             if ch.split(":", 1)[0] not in sources:
-                raise ConfigError(f"communities[{ci}].channels[{i}]", f"no source named {ch.split(':', 1)[0]!r}")
+                raise ConfigError(
+                    f"communities[{ci}].channels[{i}]", f"no source named {ch.split(':', 1)[0]!r}"
+                )
     for si, s in enumerate(data["stakeholders"]):
         for i, name in enumerate(s["communities"] or []):
             if name not in communities:
@@ -298,7 +317,9 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> Conf
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError("(file)", "not found; copy pulse.example.yml to pulse.yml to start", str(path)) from None
+        raise ConfigError(
+            "(file)", "not found; copy pulse.example.yml to pulse.yml to start", str(path)
+        ) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "(file)"

@@ -86,7 +86,11 @@ class Url(Spec):
 
     def clean(self, value, path, env):
         value = resolve_env(value, path, env)
-        if isinstance(value, str) and value.startswith("sandbox:") and re.fullmatch(r"sandbox:[a-z_]+", value):
+        if (
+            isinstance(value, str)
+            and value.startswith("sandbox:")
+            and re.fullmatch(r"sandbox:[a-z_]+", value)
+        ):
             return value
         if not isinstance(value, str):
             raise ConfigError(path, "not a URL")
@@ -159,7 +163,9 @@ class Duration(Spec):
         if not m:
             raise ConfigError(path, f"not a duration like 30m, 6h, 3d or 2w: {value!r}")
         n, unit = int(m.group(1)), m.group(2)
-        return dt.timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[unit]: n})
+        return dt.timedelta(
+            **{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[unit]: n}
+        )
 
 
 @dataclass
@@ -168,7 +174,9 @@ class Timezone(Spec):
         try:
             ZoneInfo(str(value))
         except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(path, f"unknown time zone {value!r} (use an IANA name like Asia/Shanghai)") from None
+            raise ConfigError(
+                path, f"unknown time zone {value!r} (use an IANA name like Asia/Shanghai)"
+            ) from None
         return str(value)
 
 
@@ -191,7 +199,9 @@ class ListOf(Spec):
             for i, v in enumerate(out):
                 key = v[self.unique_key] if isinstance(v, dict) else v
                 if key in seen:
-                    raise ConfigError(f"{path}[{i}].{self.unique_key}", f"{key!r} repeats {path}[{seen[key]}]")
+                    raise ConfigError(
+                        f"{path}[{i}].{self.unique_key}", f"{key!r} repeats {path}[{seen[key]}]"
+                    )
                 seen[key] = i
         return out
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pulse.config import Config
-from pulse.warehouse import DuckDBWarehouse, open_warehouse
+from pulse.warehouse import DuckDBWarehouse, fetch_df, open_warehouse
 from pulse.weeks import latest_complete_week, parse_week
 
 log = logging.getLogger("pulse.steps")
@@ -44,8 +44,10 @@ def ingest(config: Config, sources: list[str] | None = None, streams: list[str] 
     for n in names:
         config.source(n)  # unknown names fail before any work
     if any(str(config.source(n)["base_url"]).startswith("sandbox:") for n in names):
-        raise StepError("sources point at the sandbox (base_url sandbox:...) but no sandbox is running; use `pulse demo`"
-                        " or start `pulse sandbox serve` and pass --sandbox-url")
+        raise StepError(
+            "sources point at the sandbox (base_url sandbox:...) but no sandbox is running; use `pulse demo`"
+            " or start `pulse sandbox serve` and pass --sandbox-url"
+        )
 
     def one(name: str) -> list[dict]:
         results = ingest_source(config.source(name), config.landing_dir, config.state_dir, streams)
@@ -86,8 +88,18 @@ def dbt(config: Config, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, **wh.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
     env["PULSE_HASH_SALT"] = str(config["hash_salt"])
     dbt_bin = Path(sys.executable).with_name("dbt")
-    cmd = [str(dbt_bin), *args, "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-           "--target", wh.dbt_target, "--vars", json.dumps(_dbt_vars(config))]
+    cmd = [
+        str(dbt_bin),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT),
+        "--profiles-dir",
+        str(DBT_PROJECT),
+        "--target",
+        wh.dbt_target,
+        "--vars",
+        json.dumps(_dbt_vars(config)),
+    ]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=DBT_PROJECT)
 
 
@@ -116,8 +128,16 @@ def _read_frames(config: Config, tables: list[str]):
     wh = open_warehouse(config)
     frames = {}
     with wh.reader(published=False) as con:
+        present = {
+            f"{s}.{n}"
+            for s, n in fetch_df(
+                con, "select table_schema, table_name from information_schema.tables"
+            ).itertuples(index=False)
+        }
         for t in tables:
-            frames[t] = _fetch_df(con, f"select * from {_work_name(wh, t)}")
+            name = _work_name(wh, t)
+            if name in present:  # a raw table of a source type this deployment does not use is simply absent
+                frames[t] = fetch_df(con, f"select * from {name}")
     return frames
 
 
@@ -128,17 +148,6 @@ def _work_name(wh, table: str) -> str:
     return f"{schema}.{name}"
 
 
-def _fetch_df(con, sql: str, params=None):
-    import pandas as pd
-
-    if type(con).__module__.startswith("duckdb"):
-        return con.execute(sql, params or []).df()
-    with con.cursor() as cur:
-        cur.execute(sql, params)
-        cols = [d[0] for d in cur.description]
-        return pd.DataFrame(cur.fetchall(), columns=cols)
-
-
 def check(config: Config) -> dict:
     """The quality gate on the working warehouse. Results are stored in `audit.quality_results`; critical failures
     raise QualityGateFailed so nothing downstream publishes wrong numbers."""
@@ -146,7 +155,7 @@ def check(config: Config) -> dict:
 
     started = time.perf_counter()
     frames = _read_frames(config, tables_needed())
-    result = run_gate(frames)
+    result = run_gate(frames, communities=[c["name"] for c in config["communities"]])
     _store_quality(config, result.results, result.passed)
     summary = {
         "passed": result.passed,
@@ -155,16 +164,30 @@ def check(config: Config) -> dict:
         "seconds": round(time.perf_counter() - started, 2),
     }
     if not result.passed:
-        names = ", ".join(f"{r['table']}.{r.get('column') or ''} {r['expectation']}" for r in summary["failed"]
-                          if r["severity"] == "critical")
+        names = ", ".join(
+            f"{r['table']}.{r.get('column') or ''} {r['expectation']}"
+            for r in summary["failed"]
+            if r["severity"] == "critical"
+        )
         raise QualityGateFailed(f"quality gate failed: {names}")
     return summary
 
 
 def _store_quality(config: Config, results: list[dict], passed: bool) -> None:
     run_at = dt.datetime.now(dt.UTC).isoformat()
-    rows = [(run_at, r["suite"], r["table"], r["expectation"], r.get("column"), r["severity"], bool(r["success"]),
-             str(r.get("details", ""))[:2000]) for r in results]
+    rows = [
+        (
+            run_at,
+            r["suite"],
+            r["table"],
+            r["expectation"],
+            r.get("column"),
+            r["severity"],
+            bool(r["success"]),
+            str(r.get("details", ""))[:2000],
+        )
+        for r in results
+    ]
     wh = open_warehouse(config)
     with wh.writer() as con:
         if wh.kind == "duckdb":
@@ -172,13 +195,17 @@ def _store_quality(config: Config, results: list[dict], passed: bool) -> None:
             con.execute("""create table if not exists audit.quality_results (run_at timestamptz, suite varchar,
                 tbl varchar, expectation varchar, col varchar, severity varchar, success boolean, details varchar)""")
             if rows:
-                con.executemany("insert into audit.quality_results values (?::timestamptz, ?, ?, ?, ?, ?, ?, ?)", rows)
+                con.executemany(
+                    "insert into audit.quality_results values (?::timestamptz, ?, ?, ?, ?, ?, ?, ?)", rows
+                )
         else:
             with con.cursor() as cur:
                 cur.execute("create schema if not exists audit")
                 cur.execute("""create table if not exists audit.quality_results (run_at timestamptz, suite text,
                     tbl text, expectation text, col text, severity text, success boolean, details text)""")
-                cur.executemany("insert into audit.quality_results values (%s, %s, %s, %s, %s, %s, %s, %s)", rows)
+                cur.executemany(
+                    "insert into audit.quality_results values (%s, %s, %s, %s, %s, %s, %s, %s)", rows
+                )
 
 
 def publish(config: Config) -> dict:
@@ -187,7 +214,10 @@ def publish(config: Config) -> dict:
 
 def freshness(config: Config, con) -> list[dict]:
     """Per source: when its data was last loaded, and whether that is older than twice its schedule allows."""
-    rows = _fetch_df(con, "select source, max(loaded_at) as last_loaded, sum(records) as records from raw._batches group by source")
+    rows = fetch_df(
+        con,
+        "select source, max(loaded_at) as last_loaded, sum(records) as records from raw._batches group by source",
+    )
     now = dt.datetime.now(dt.UTC)
     out = []
     for s in config["sources"]:
@@ -202,13 +232,20 @@ def freshness(config: Config, con) -> list[dict]:
 
 
 def latest_quality(con) -> dict:
-    df = _fetch_df(con, """select * from audit.quality_results
-                            where run_at = (select max(run_at) from audit.quality_results)""")
+    df = fetch_df(
+        con,
+        """select * from audit.quality_results
+                            where run_at = (select max(run_at) from audit.quality_results)""",
+    )
     if df.empty:
         return {"passed": False, "failed": [], "checked": False}
     failed = df[(~df["success"]) & (df["severity"] == "critical")]
-    return {"passed": failed.empty, "failed": failed.to_dict("records"), "checked": True,
-            "warnings": int(((~df["success"]) & (df["severity"] == "warning")).sum())}
+    return {
+        "passed": failed.empty,
+        "failed": failed.to_dict("records"),
+        "checked": True,
+        "warnings": int(((~df["success"]) & (df["severity"] == "warning")).sum()),
+    }
 
 
 def report(config: Config, week: str | None = None, send: bool = False, force: bool = False) -> dict:
@@ -227,13 +264,16 @@ def report(config: Config, week: str | None = None, send: bool = False, force: b
     paths, messages = [], []
     for stakeholder, r in rendered:
         recipient = stakeholder.get("email") if stakeholder else None
-        paths.append({k: str(v) for k, v in archive(r, config.reports_dir, recipient).items()})
+        files = archive(r, config.reports_dir, recipient, sender=config["smtp"]["sender"])
+        paths.append({k: str(v) for k, v in files.items()})
         if send and recipient:
             messages.append(build_message(r, config["smtp"]["sender"], recipient))
     sent = []
     if send:
         if not config["smtp"]["host"]:
-            raise StepError("smtp.host is not set; cannot --send (set it in the config, e.g. env:PULSE_SMTP_HOST)")
+            raise StepError(
+                "smtp.host is not set; cannot --send (set it in the config, e.g. env:PULSE_SMTP_HOST)"
+            )
         sent = send_reports(messages, config["smtp"], config.reports_dir / "sent.jsonl", force=force)
     return {"week": week, "files": paths, "sent": sent, "quality_passed": quality["passed"]}
 

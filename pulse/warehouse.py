@@ -24,6 +24,21 @@ from pulse.config import Config
 PUBLISHED_SCHEMAS = ("marts",)
 
 
+def fetch_df(con: Any, sql: str, params: list | tuple | None = None):
+    """Run `sql` (placeholders written `?`) on a DuckDB or a DB-API (psycopg2) connection; return a DataFrame."""
+    import pandas as pd
+
+    params = list(params or [])
+    if "duckdb" in type(con).__module__:  # duckdb 2.0 connections live in module `_duckdb`
+        return con.execute(sql, params).df()
+    if params:
+        sql = sql.replace("%", "%%").replace("?", "%s")
+    with con.cursor() as cur:
+        cur.execute(sql, params or None)
+        columns = [d[0] for d in cur.description]
+        return pd.DataFrame(cur.fetchall(), columns=columns)
+
+
 class Warehouse:
     kind: str
     dbt_target: str
@@ -76,7 +91,9 @@ class DuckDBWarehouse(Warehouse):
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
-                        raise TimeoutError(f"{self.lock_path}: another writer held the warehouse for {wait_seconds}s")
+                        raise TimeoutError(
+                            f"{self.lock_path}: another writer held the warehouse for {wait_seconds}s"
+                        )
                     time.sleep(0.2)
             yield
 
@@ -145,7 +162,11 @@ class PostgresWarehouse(Warehouse):
 
         p = self.params
         return psycopg2.connect(
-            host=p["host"], port=p["port"], user=p["user"], password=p.get("password") or None, dbname=p["dbname"]
+            host=p["host"],
+            port=p["port"],
+            user=p["user"],
+            password=p.get("password") or None,
+            dbname=p["dbname"],
         )
 
     @contextmanager

@@ -1,0 +1,199 @@
+"""Run the quality gate on pandas frames with Great Expectations 1.x.
+
+GX cannot validate DuckDB through its SQL data source, so the caller reads each table of `tables_needed()` into a
+DataFrame and passes them here. One ephemeral context, one pandas data source, one dataframe asset and
+whole-dataframe batch per table. `passed` is False when any critical expectation fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from expectations.suites import CRITICAL, SUITES, WARNING, build_suite, prepare_frame, tables_needed
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["GateResult", "run_gate", "tables_needed", "SUITES"]
+
+log = logging.getLogger("pulse.expectations")
+
+RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 5}
+
+
+@dataclass
+class GateResult:
+    """passed: no critical failure. results: one dict per expectation (see `run_gate`)."""
+
+    passed: bool
+    results: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failures(self) -> list[dict[str, Any]]:
+        return [r for r in self.results if not r["success"]]
+
+
+def run_gate(frames: dict[str, pd.DataFrame], *, communities: Iterable[str] | None = None) -> GateResult:
+    """Validate every frame of `frames` (keyed `schema.table`, as `tables_needed()` names them).
+
+    communities: the configured community names; with them, the mart's `community` must be one of them or 'all'
+    (without them that expectation is skipped). Each result dict has: suite, table, expectation (GX type, e.g.
+    `expect_column_values_to_be_between`), column, severity ('critical'|'warning'), success, observed,
+    unexpected_count, element_count, details (one line naming the table, expectation, column and what was found).
+    """
+    started = time.perf_counter()
+    communities = list(communities) if communities is not None else None
+    results: list[dict[str, Any]] = []
+    for table, spec in SUITES.items():
+        if table not in frames or frames[table] is None:
+            severity = CRITICAL if spec.required else WARNING
+            results.append(
+                {
+                    "suite": spec.name,
+                    "table": table,
+                    "expectation": "table_is_present",
+                    "column": None,
+                    "severity": severity,
+                    "success": False,
+                    "observed": None,
+                    "unexpected_count": None,
+                    "element_count": None,
+                    "details": f"{table}: table_is_present failed: no frame was given for it",
+                }
+            )
+    present = {t: df for t, df in frames.items() if t in SUITES and df is not None}
+    unknown = sorted(set(frames) - set(SUITES))
+    if unknown:
+        log.warning("quality gate: no suite for %s; ignored", ", ".join(unknown))
+    if present:
+        results.extend(_validate(present, communities))
+    passed = not any(r["severity"] == CRITICAL and not r["success"] for r in results)
+    seconds = round(time.perf_counter() - started, 3)
+    log.info(
+        "quality gate passed=%s expectations=%d failed=%d seconds=%.2f",
+        passed,
+        len(results),
+        sum(not r["success"] for r in results),
+        seconds,
+    )
+    return GateResult(passed=passed, results=results, seconds=seconds)
+
+
+def _context():
+    gx_log = logging.getLogger("great_expectations")
+    if gx_log.level == logging.NOTSET:  # its import logs dozens of INFO lines about docs decorators
+        gx_log.setLevel(logging.WARNING)
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return context
+
+
+def _validate(frames: dict[str, pd.DataFrame], communities: list[str] | None) -> list[dict[str, Any]]:
+    context = _context()
+    source = context.data_sources.add_pandas("pulse")
+    out: list[dict[str, Any]] = []
+    for table, df in frames.items():
+        spec = SUITES[table]
+        prepared = prepare_frame(table, df)
+        suite = build_suite(table, prepared.columns, communities)
+        asset = source.add_dataframe_asset(name=table)
+        batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
+            batch_parameters={"dataframe": prepared}
+        )
+        validation = batch.validate(suite, result_format=RESULT_FORMAT)
+        for r in validation.results:
+            out.append(_result_row(spec.name, table, r))
+    return out
+
+
+def _column(kwargs: dict, meta: dict) -> str | None:
+    if meta.get("column"):
+        return meta["column"]
+    if kwargs.get("column"):
+        return kwargs["column"]
+    if kwargs.get("column_list"):
+        return ", ".join(kwargs["column_list"])
+    if kwargs.get("column_A"):
+        return f"{kwargs['column_A']}, {kwargs['column_B']}"
+    return None
+
+
+def _exception_message(info: Any) -> str | None:
+    if not isinstance(info, dict):
+        return None
+    if info.get("raised_exception"):
+        return str(info.get("exception_message"))
+    for v in info.values():  # suite results key exception info by metric
+        if isinstance(v, dict) and v.get("raised_exception"):
+            return str(v.get("exception_message"))
+    return None
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars, dates and nested containers as plain, readable values."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        try:
+            return value.item()
+        except (TypeError, ValueError):
+            return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _short(value: Any, limit: int = 160) -> str:
+    text = repr(_plain(value))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _result_row(suite: str, table: str, r: Any) -> dict[str, Any]:
+    config = r.expectation_config
+    kwargs = dict(config.kwargs)
+    meta = dict(config.meta or {})
+    res = dict(r.result or {})
+    column = _column(kwargs, meta)
+    severity = meta.get("severity", CRITICAL)
+    error = _exception_message(r.exception_info)
+    success = bool(r.success) and error is None
+    unexpected = res.get("unexpected_count")
+    elements = res.get("element_count")
+    observed = _plain(res.get("observed_value"))
+    if observed is None and unexpected is not None:
+        observed = res.get("unexpected_percent")
+    where = f"{table}: {config.type}" + (f" on {column}" if column else "")
+    check = meta.get("check", "")
+    if success:
+        details = f"{where} passed ({check})"
+    elif error:
+        details = f"{where} could not run ({check}): {error}"
+    elif unexpected is not None:
+        sample = res.get("partial_unexpected_list") or []
+        details = f"{where} failed ({check}): {unexpected} of {elements} rows unexpected"
+        if sample:
+            details += f", e.g. {_short(sample[:3])}"
+    else:
+        details = f"{where} failed ({check}): observed {_short(observed)}"
+    return {
+        "suite": suite,
+        "table": table,
+        "expectation": config.type,
+        "column": column,
+        "severity": severity,
+        "success": success,
+        "observed": observed,
+        "unexpected_count": unexpected,
+        "element_count": elements,
+        "details": details,
+    }
