@@ -88,8 +88,15 @@ def _context():
     gx_log = logging.getLogger("great_expectations")
     if gx_log.level == logging.NOTSET:  # its import logs dozens of INFO lines about docs decorators
         gx_log.setLevel(logging.WARNING)
+    level = gx_log.level
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    # The import sets some of its own loggers to INFO (one line per ephemeral temp dir); quiet them like the parent.
+    gx_log.setLevel(level)
+    for name, child in list(logging.root.manager.loggerDict.items()):
+        if name.startswith("great_expectations.") and isinstance(child, logging.Logger) and child.level == logging.INFO:
+            child.setLevel(logging.NOTSET)
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)

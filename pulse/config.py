@@ -255,15 +255,9 @@ class Config:
         """The published DuckDB file (what analysts and the report read)."""
         return self._path(self.data["warehouse"]["path"])
 
-    @property
-    def work_warehouse_path(self) -> Path:
-        """The DuckDB file writers build into before the quality gate lets it be published."""
-        p = self.warehouse_path
-        return p.with_name(p.stem + ".work" + p.suffix)
-
     def _path(self, value: str) -> Path:
         p = Path(value)
-        return p if p.is_absolute() else (self.root / p)
+        return (p if p.is_absolute() else (self.root / p)).resolve()
 
     def source(self, name: str) -> dict:
         for s in self.data["sources"]:

@@ -6,11 +6,14 @@ without pulling in the generator's machinery.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 SERVED_TABLES = (
@@ -41,28 +44,93 @@ class World:
         return int(sum(len(t) for t in self.tables.values()))
 
     def write(self, path: Path) -> None:
-        """Write one Parquet file per table and `world.json`; replaces what was there."""
+        """Write one Parquet file per table and `world.json`; replaces what was there.
+
+        Decimal columns are stored as DECIMAL(12,2); `world.json` records each column's pandas dtype so that
+        `read` gives back the same frames (Decimal, date, nullable int and `str` columns included).
+        """
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect()
         try:
             for name, frame in self.tables.items():
-                con.register("t", frame)
-                con.execute(f"copy t to '{path / (name + '.parquet')}' (format parquet, compression zstd)")
+                money = [c for c in frame.columns if _is_decimal(frame[c])]
+                # as text: DuckDB would infer a Decimal column's width from a sample of its values
+                con.register("t", frame.assign(**{c: _by_unique(frame[c], str, key=str) for c in money}))
+                casts = [f'cast("{c}" as decimal(12,2)) as "{c}"' for c in money]
+                select = f"select * replace ({', '.join(casts)}) from t" if casts else "select * from t"
+                con.execute(
+                    f"copy ({select}) to '{path / (name + '.parquet')}' (format parquet, compression zstd)"
+                )
                 con.unregister("t")
         finally:
             con.close()
-        meta = {**self.meta, "rows": {n: len(t) for n, t in self.tables.items()}}
-        (path / "world.json").write_text(json.dumps(meta, indent=2, default=str))
+        meta = {
+            **self.meta,
+            "rows": {n: len(t) for n, t in self.tables.items()},
+            "dtypes": {n: {c: str(t[c].dtype) for c in t.columns} for n, t in self.tables.items()},
+        }
+        (path / "world.json").write_text(json.dumps(meta, indent=2, default=str, ensure_ascii=False))
 
     @classmethod
     def read(cls, path: Path, names: tuple[str, ...] | None = None) -> World:
         path = Path(path)
         meta = json.loads((path / "world.json").read_text())
         wanted = names or tuple(meta["rows"])
+        dtypes = meta.get("dtypes", {})
         con = duckdb.connect()
         try:
-            tables = {n: con.execute(f"select * from '{path / (n + '.parquet')}'").df() for n in wanted}
+            tables = {}
+            for n in wanted:
+                file = f"'{path / (n + '.parquet')}'"
+                kinds = {row[0]: row[1] for row in con.execute(f"describe select * from {file}").fetchall()}
+                text = [
+                    f'cast("{c}" as varchar) as "{c}"' for c, k in kinds.items() if k.startswith("DECIMAL")
+                ]
+                select = (
+                    f"select * replace ({', '.join(text)}) from {file}" if text else f"select * from {file}"
+                )
+                frame = con.execute(select).df()
+                for c, k in kinds.items():
+                    want = dtypes.get(n, {}).get(c)
+                    if k.startswith("DECIMAL"):
+                        frame[c] = _decimals(frame[c])
+                    elif k == "DATE" and want in (None, "object"):
+                        frame[c] = _dates(frame[c])
+                    elif want and str(frame[c].dtype) != want:
+                        frame[c] = frame[c].astype(want)
+                tables[n] = frame
         finally:
             con.close()
         return cls(tables=tables, meta=meta)
+
+
+def _is_decimal(col: pd.Series) -> bool:
+    if col.dtype != object:
+        return False
+    first = col.first_valid_index()
+    return first is not None and isinstance(col[first], Decimal)
+
+
+def _by_unique(col: pd.Series, make, key=None) -> pd.Series:
+    """Convert each distinct non-null value once (money and dates repeat a lot); `key` maps values to
+    something sortable first."""
+    values = col.to_numpy(dtype=object)
+    null = pd.isna(col).to_numpy()
+    out = np.empty(len(values), dtype=object)
+    if (~null).any():
+        present = values[~null]
+        uniq, inv = np.unique(
+            present if key is None else np.array([key(v) for v in present]), return_inverse=True
+        )
+        out[~null] = np.array([make(u) for u in uniq.tolist()], dtype=object)[inv]
+    out[null] = None
+    return pd.Series(out, index=col.index, dtype=object)
+
+
+def _decimals(col: pd.Series) -> pd.Series:
+    return _by_unique(col, Decimal, key=str)
+
+
+def _dates(col: pd.Series) -> pd.Series:
+    return _by_unique(col, lambda s: dt.date.fromisoformat(s[:10]), key=str)

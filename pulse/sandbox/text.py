@@ -441,17 +441,17 @@ CATEGORIES = (
 
 # Campaign ideas: (community index, name, channel options, coupon stem, utm stem)
 CAMPAIGNS = (
-    (0, "双十一预热 Double 11 warm-up", ("wechat", "xiaohongshu"), "D11", "double11"),
+    (0, "品牌日 Brand day", ("wechat", "xiaohongshu"), "BRAND", "brand_day"),
     (0, "新品龙井试饮", ("wechat", "discourse"), "LJNEW", "longjing_tasting"),
     (0, "会员日 Member day", ("wechat", "discourse"), "MEMBER", "member_day"),
-    (0, "秋季晒单大赛", ("discourse", "weibo"), "SHOW", "showcase_contest"),
-    (0, "冷泡茶夏日季", ("xiaohongshu", "weibo"), "COLD", "cold_brew_summer"),
-    (0, "年货节 New Year goods festival", ("wechat", "weibo"), "NIANHUO", "nianhuo"),
-    (1, "Autumn tasting box", ("email", "instagram"), "AUTUMN", "autumn_box"),
-    (1, "Black Friday early access", ("email",), "BFEARLY", "bf_early"),
+    (0, "晒单大赛", ("discourse", "weibo"), "SHOW", "showcase_contest"),
+    (0, "冷泡茶体验周", ("xiaohongshu", "weibo"), "COLD", "cold_brew_week"),
+    (0, "新客专享周", ("wechat", "weibo"), "NEWBIE", "newcomer_week"),
+    (1, "Tasting box launch", ("email", "instagram"), "TASTING", "tasting_box"),
+    (1, "VIP early access", ("email",), "VIPEARLY", "vip_early"),
     (1, "Community AMA week", ("discourse", "email"), "AMA", "ama_week"),
     (1, "Tea 101 newsletter series", ("email",), "TEA101", "tea101"),
-    (1, "Spring refresh sale", ("instagram", "email"), "SPRING", "spring_refresh"),
+    (1, "Fresh harvest sale", ("instagram", "email"), "HARVEST", "fresh_harvest"),
 )
 
 REFUND_NOTES = (
@@ -574,7 +574,7 @@ POSTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "我也想知道",
             "看情况吧，个人口味不同",
             "我是放冰箱冷藏的",
-            "楼主说得对",
+            '楼主说的"冷泡"确实好喝',
             "mark一下",
         ),
         (
@@ -586,7 +586,7 @@ POSTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "Following",
             "Depends on taste really",
             "I keep mine in the fridge",
-            "Agreed",
+            'Agreed, "less is more"',
             "Bookmarking this",
         ),
     ),

@@ -1,0 +1,148 @@
+{#
+    Reading the raw `_record` column (json on DuckDB, jsonb on Postgres).
+
+    `path` is dotted: 'customer.id', 'posters.0.user_id' (a numeric segment is an array index).
+    JSON null, a missing key and (for the typed readers) an empty string all give SQL null.
+
+        json_str(column, path)                   -> text
+        json_int(column, path)                   -> bigint
+        json_num(column, path, precision, scale) -> numeric(precision, scale); "598.94" and 598.94 alike
+        json_bool(column, path)                  -> boolean; true/false and "true"/"false" (also 1/0)
+        json_ts(column, path)                    -> timestamptz; ISO 8601 with Z or an offset (without: UTC)
+        json_array(column, path)                 -> the JSON array itself (json / jsonb)
+        json_array_elements(column, path)        -> a table function for FROM, one row per element:
+            cross join {{ json_array_elements('orders._record', 'line_items') }} as line_items (value)
+          then read the element with the same macros: {{ json_int('line_items.value', 'id') }}.
+          Null, missing or non-array values give no rows.
+#}
+
+{% macro _json_path_duckdb(path) -%}
+    {%- set parts = [] -%}
+    {%- for part in path.split('.') -%}
+        {%- if part is number or part.isdigit() -%}
+            {%- do parts.append('[' ~ part ~ ']') -%}
+        {%- else -%}
+            {%- do parts.append('.' ~ part) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    $ {{- parts | join('') -}}
+{%- endmacro %}
+
+{% macro _json_path_postgres(path) -%}
+    { {{- path.split('.') | join(',') -}} }
+{%- endmacro %}
+
+
+{% macro json_str(column, path) -%}
+    {{ return(adapter.dispatch('json_str', 'community_pulse')(column, path)) }}
+{%- endmacro %}
+
+{% macro default__json_str(column, path) -%}
+    {{ exceptions.raise_compiler_error("json_str: no implementation for adapter " ~ target.type) }}
+{%- endmacro %}
+
+{% macro duckdb__json_str(column, path) -%}
+    json_extract_string({{ column }}, '{{ _json_path_duckdb(path) }}')
+{%- endmacro %}
+
+{% macro postgres__json_str(column, path) -%}
+    ({{ column }} #>> '{{ _json_path_postgres(path) }}')
+{%- endmacro %}
+
+
+{% macro json_int(column, path) -%}
+    cast(nullif(trim({{ json_str(column, path) }}), '') as bigint)
+{%- endmacro %}
+
+
+{% macro json_num(column, path, precision=18, scale=2) -%}
+    cast(nullif(trim({{ json_str(column, path) }}), '') as numeric({{ precision }}, {{ scale }}))
+{%- endmacro %}
+
+
+{% macro json_bool(column, path) -%}
+    {{ text_to_bool(json_str(column, path)) }}
+{%- endmacro %}
+
+{% macro text_to_bool(expr) -%}
+    case lower(trim({{ expr }}))
+        when 'true' then true
+        when 'false' then false
+        when '1' then true
+        when '0' then false
+    end
+{%- endmacro %}
+
+
+{% macro json_ts(column, path) -%}
+    {{ text_to_timestamptz(json_str(column, path)) }}
+{%- endmacro %}
+
+{#- ISO 8601 text to timestamptz: with `Z` or an offset as written, without one as UTC (never the session zone). -#}
+{% macro text_to_timestamptz(expr) -%}
+    {{ return(adapter.dispatch('text_to_timestamptz', 'community_pulse')(expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__text_to_timestamptz(expr) -%}
+    case
+        when nullif(trim({{ expr }}), '') is null then null
+        when regexp_matches(trim({{ expr }}), '[T ][0-9:.]+([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$')
+            then cast(trim({{ expr }}) as timestamptz)
+        else cast(trim({{ expr }}) as timestamp) at time zone 'UTC'
+    end
+{%- endmacro %}
+
+{% macro postgres__text_to_timestamptz(expr) -%}
+    case
+        when nullif(trim({{ expr }}), '') is null then null
+        when trim({{ expr }}) ~ '[T ][0-9:.]+([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$'
+            then cast(trim({{ expr }}) as timestamptz)
+        else cast(trim({{ expr }}) as timestamp) at time zone 'UTC'
+    end
+{%- endmacro %}
+
+
+{% macro json_array(column, path) -%}
+    {{ return(adapter.dispatch('json_array', 'community_pulse')(column, path)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_array(column, path) -%}
+    json_extract({{ column }}, '{{ _json_path_duckdb(path) }}')
+{%- endmacro %}
+
+{% macro postgres__json_array(column, path) -%}
+    ({{ column }} #> '{{ _json_path_postgres(path) }}')
+{%- endmacro %}
+
+
+{% macro json_array_elements(column, path) -%}
+    {{ return(adapter.dispatch('json_array_elements', 'community_pulse')(column, path)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_array_elements(column, path) -%}
+    unnest(json_extract({{ column }}, '{{ _json_path_duckdb(path) }}[*]'))
+{%- endmacro %}
+
+{% macro postgres__json_array_elements(column, path) -%}
+    jsonb_array_elements(
+        case
+            when jsonb_typeof({{ column }} #> '{{ _json_path_postgres(path) }}') = 'array'
+                then {{ column }} #> '{{ _json_path_postgres(path) }}'
+            else cast('[]' as jsonb)
+        end
+    )
+{%- endmacro %}
+
+
+{#- Value of one query parameter in a URL (as written, not percent-decoded); null when absent or empty. -#}
+{% macro url_query_param(expr, name) -%}
+    {{ return(adapter.dispatch('url_query_param', 'community_pulse')(expr, name)) }}
+{%- endmacro %}
+
+{% macro duckdb__url_query_param(expr, name) -%}
+    nullif(regexp_extract({{ expr }}, '[?&]{{ name }}=([^&#]*)', 1), '')
+{%- endmacro %}
+
+{% macro postgres__url_query_param(expr, name) -%}
+    nullif(substring({{ expr }} from '[?&]{{ name }}=([^&#]*)'), '')
+{%- endmacro %}

@@ -1,0 +1,41 @@
+{#
+    latest_version(relation, updated_at=none): the raw rows of `relation` keeping, per (_source, _pk), the latest
+    version: the greatest `updated_at` of the record (a dotted json path, when the stream has one), then the
+    latest _extracted_at, then the greatest _batch_id, then _hash (only to make ties deterministic).
+    Adds `version_rank` (always 1). Use as the `source` CTE of a staging model:
+        source as ({{ latest_version(source('raw', 'discourse__posts'), 'updated_at') }}),
+#}
+{% macro latest_version(relation, updated_at=none) -%}
+    select ranked.*
+    from (
+        select
+            raw_rows.*,
+            row_number() over (
+                partition by raw_rows._source, raw_rows._pk
+                order by
+                    {% if updated_at -%}
+                    {{ json_ts('raw_rows._record', updated_at) }} desc nulls last,
+                    {% endif -%}
+                    raw_rows._extracted_at desc nulls last,
+                    raw_rows._batch_id desc nulls last,
+                    raw_rows._hash desc nulls last
+            ) as version_rank
+        from {{ relation }} as raw_rows
+    ) as ranked
+    where ranked.version_rank = 1
+{%- endmacro %}
+
+
+{#- The `bot_usernames` var as a SQL condition on a username expression (case-insensitive). -#}
+{% macro is_bot_username(expr) -%}
+    {%- set names = var('bot_usernames', ['system', 'discobot']) -%}
+    {%- if names is string -%}{%- set names = names.split(',') -%}{%- endif -%}
+    {%- set names = names | map('string') | map('trim') | map('lower') | reject('equalto', '') | list -%}
+    {%- if names | length == 0 -%}
+        false
+    {%- else -%}
+        coalesce(lower({{ expr }}) in (
+            {%- for n in names -%}'{{ dbt.escape_single_quotes(n) }}'{{ ", " if not loop.last }}{%- endfor -%}
+        ), false)
+    {%- endif -%}
+{%- endmacro %}
