@@ -1813,14 +1813,10 @@ def _users(seed: int, cal: _Calendar, p: dict, ident: dict, last_post: np.ndarra
     idx = idx[np.argsort(p["user_id"][idx], kind="stable")]
     n = len(idx)
     persona = p["persona"][idx]
-    joined, churn, react = p["joined"][idx], p["churn"][idx], p["react"][idx]
+    joined, churn = p["joined"][idx], p["churn"][idx]
     active_end = _active(p, idx, np.full(n, H_win - 1e-6))
-    seen = np.where(
-        active_end,
-        H_win - rng.exponential(40.0, n),
-        np.where(react < H_win, react, churn) - rng.uniform(0, 24, n),
-    )
-    seen = np.where(~active_end & (react < H_win), np.minimum(churn, H_win) - rng.uniform(0, 24, n), seen)
+    # last seen: recently if still active at the window end (a reactivation before it counts), else near churning
+    seen = np.where(active_end, H_win - rng.exponential(40.0, n), churn - rng.uniform(0, 24, n))
     seen = np.maximum.reduce([seen, last_post[idx], joined + 0.01])
     seen = np.minimum(seen, H_win - 1e-6)
     role = p["role"][idx]

@@ -79,6 +79,7 @@ def test_duckdb_load_is_exactly_once_and_quarantines(tmp_path):
 
 @pytest.mark.postgres
 def test_postgres_load_is_exactly_once(tmp_path, postgres):
+    postgres = postgres.create_database("landing_load")
     landing = tmp_path / "landing"
     land(landing, [{"id": 1, "raw": "a\\b\t\"q\""}, {"id": 2, "raw": "b"}, {"raw": "no key"}], source="pg_forum")
     cfg = Config(data={"warehouse": {"type": "postgres", "postgres": {

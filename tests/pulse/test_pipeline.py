@@ -105,6 +105,7 @@ def test_no_clear_contact_data_in_marts_or_reports(demo_twice):
 
 @pytest.mark.postgres
 def test_same_pipeline_on_postgres(tmp_path, postgres):
+    postgres = postgres.create_database("pipeline")  # its own database: other tests load raw rows too
     for k, v in DEMO_ENV.items():
         os.environ.setdefault(k, v)
     path = small_config(tmp_path, type="postgres", postgres={
