@@ -95,7 +95,11 @@ def _context():
     # The import sets some of its own loggers to INFO (one line per ephemeral temp dir); quiet them like the parent.
     gx_log.setLevel(level)
     for name, child in list(logging.root.manager.loggerDict.items()):
-        if name.startswith("great_expectations.") and isinstance(child, logging.Logger) and child.level == logging.INFO:
+        if (
+            name.startswith("great_expectations.")
+            and isinstance(child, logging.Logger)
+            and child.level == logging.INFO
+        ):
             child.setLevel(logging.NOTSET)
 
     context = gx.get_context(mode="ephemeral")

@@ -8,6 +8,7 @@ Quirks handled here, as the platform really behaves:
 
 from __future__ import annotations
 
+from ingestion.runtime.auth import HeaderAuth
 from ingestion.runtime.spec import BeforeId, PageNumber, SinglePage, SourceType, Stream
 
 STREAMS = {
@@ -47,14 +48,14 @@ STREAMS = {
 }
 
 
-def auth_headers(credentials: dict[str, str]) -> dict[str, str]:
-    return {"Api-Key": credentials["api_key"], "Api-Username": credentials["api_username"]}
+def auth(credentials: dict[str, str]) -> HeaderAuth:
+    return HeaderAuth({"Api-Key": credentials["api_key"], "Api-Username": credentials["api_username"]})
 
 
-DISCOURSE = SourceType(
+SOURCE_TYPE = SourceType(
     name="discourse",
     streams=STREAMS,
     credentials=("api_key", "api_username"),
-    auth_headers=auth_headers,
+    auth=auth,
     requests_per_second=1.0,  # 60/min for admin API keys
 )

@@ -77,7 +77,12 @@ class BatchWriter:
             self._gz.write(b"\n".join(self._encode(r) for r in records) + b"\n")
         self.records += len(records)
         self.pages.append(
-            {"path": path, "status": status, "records": len(records), "sha256": hashlib.sha256(body).hexdigest()}
+            {
+                "path": path,
+                "status": status,
+                "records": len(records),
+                "sha256": hashlib.sha256(body).hexdigest(),
+            }
         )
 
     def commit(self, cursor_before: Any, cursor_after: Any) -> Path:

@@ -5,6 +5,8 @@ loaded whole and recorded, or not at all, so re-running after any failure never 
 primary key go to `raw._quarantine` with the reason, in the same transaction; nothing is dropped silently.
 A record identical to one already loaded for the same source and key (same content hash: a re-fetch inside the
 lookback window, or an unchanged full-refresh stream) is not stored again, so raw tables hold each version once.
+A connector that cannot make a record out of its input (a file row with the wrong number of columns, bytes that
+are not text in the declared encoding) lands `{"_quarantine_reason": ..., ...}`; it is quarantined with that reason.
 """
 
 from __future__ import annotations
@@ -62,7 +64,9 @@ class LoadReport:
     tables: dict[str, int] = field(default_factory=dict)
 
 
-def load_landing(warehouse: Warehouse, landing_dir: Path, channels: list[tuple[str, str | None, str]]) -> LoadReport:
+def load_landing(
+    warehouse: Warehouse, landing_dir: Path, channels: list[tuple[str, str | None, str]]
+) -> LoadReport:
     started = time.perf_counter()
     report = LoadReport()
     batches = committed_batches(landing_dir)
@@ -81,7 +85,11 @@ def load_landing(warehouse: Warehouse, landing_dir: Path, channels: list[tuple[s
             report.quarantined += quarantined
             report.tables[table] = report.tables.get(table, 0) + loaded
             log.info(
-                "loaded batch=%s table=%s records=%d quarantined=%d", batch.batch_id, table, loaded, quarantined
+                "loaded batch=%s table=%s records=%d quarantined=%d",
+                batch.batch_id,
+                table,
+                loaded,
+                quarantined,
             )
     report.seconds = round(time.perf_counter() - started, 3)
     return report
@@ -122,14 +130,15 @@ class _DuckLoader:
             con.execute(
                 """create or replace temp table _batch as
                    select row_number() over () as line_no, json as record,
-                          json_extract_string(json, ?) as pk, md5(json::varchar) as hash
+                          json_extract_string(json, ?) as pk, md5(json::varchar) as hash,
+                          json_extract_string(json, '$._quarantine_reason') as bad
                    from read_json_objects(?, format = 'newline_delimited')""",
                 [pk, str(batch.records_file)],
             )
             loaded = con.execute(
                 f"""insert into {table}
                     select ?, ?, ?::timestamptz, b.pk, b.hash, b.record from _batch as b
-                    where b.pk is not null
+                    where b.pk is not null and b.bad is null
                       and not exists (select 1 from {table} as t
                                       where t._source = ? and t._pk = b.pk and t._hash = b.hash)
                     qualify row_number() over (partition by b.pk, b.hash order by b.line_no) = 1
@@ -138,13 +147,21 @@ class _DuckLoader:
             ).fetchone()[0]
             quarantined = con.execute(
                 """insert into raw._quarantine
-                   select ?, ?, ?, line_no, 'missing primary key ' || ?, record::varchar, now()
-                   from _batch where pk is null""",
+                   select ?, ?, ?, line_no, coalesce(bad, 'missing primary key ' || ?), record::varchar, now()
+                   from _batch where pk is null or bad is not null""",
                 [m["batch_id"], m["source"], m["stream"], m["primary_key"]],
             ).fetchone()[0]
             con.execute(
                 "insert into raw._batches values (?, ?, ?, ?, ?, ?, ?::timestamptz, now())",
-                [m["batch_id"], m["source"], m["source_type"], m["stream"], loaded, quarantined, m["extracted_at"]],
+                [
+                    m["batch_id"],
+                    m["source"],
+                    m["source_type"],
+                    m["stream"],
+                    loaded,
+                    quarantined,
+                    m["extracted_at"],
+                ],
             )
             con.execute("drop table _batch")
             con.execute("commit")
@@ -184,16 +201,21 @@ class _PgLoader:
                     f"""create table if not exists {table} (
                         _batch_id text, _source text, _extracted_at timestamptz, _pk text, _hash text, _record jsonb)"""
                 )
-                cur.execute(f"create index if not exists {table.replace('.', '_')}_pk on {table} (_source, _pk)")
+                cur.execute(
+                    f"create index if not exists {table.replace('.', '_')}_pk on {table} (_source, _pk)"
+                )
                 cur.execute("create temp table _batch (line_no bigserial, line text) on commit drop")
                 with gzip.open(batch.records_file, "rb") as f:
-                    cur.copy_expert("copy _batch (line) from stdin with (format csv, quote e'\\x01', delimiter e'\\x02')", f)
+                    cur.copy_expert(
+                        "copy _batch (line) from stdin with (format csv, quote e'\\x01', delimiter e'\\x02')",
+                        f,
+                    )
                 cur.execute(
                     f"""insert into {table}
                         select distinct on (b.pk, b.hash) %s, %s, %s::timestamptz, b.pk, b.hash, b.record
                         from (select line_no, line::jsonb #>> %s as pk, md5(line) as hash, line::jsonb as record
                               from _batch) as b
-                        where b.pk is not null
+                        where b.pk is not null and b.record ->> '_quarantine_reason' is null
                           and not exists (select 1 from {table} as t
                                           where t._source = %s and t._pk = b.pk and t._hash = b.hash)
                         order by b.pk, b.hash, b.line_no""",
@@ -202,14 +224,24 @@ class _PgLoader:
                 loaded = cur.rowcount
                 cur.execute(
                     """insert into raw._quarantine
-                       select %s, %s, %s, line_no, 'missing primary key ' || %s, line, now()
-                       from _batch where line::jsonb #>> %s is null""",
+                       select %s, %s, %s, line_no,
+                              coalesce(line::jsonb ->> '_quarantine_reason', 'missing primary key ' || %s), line, now()
+                       from _batch
+                       where line::jsonb #>> %s is null or line::jsonb ->> '_quarantine_reason' is not null""",
                     (m["batch_id"], m["source"], m["stream"], m["primary_key"], pk_path),
                 )
                 quarantined = cur.rowcount
                 cur.execute(
                     "insert into raw._batches values (%s, %s, %s, %s, %s, %s, %s::timestamptz, now())",
-                    (m["batch_id"], m["source"], m["source_type"], m["stream"], loaded, quarantined, m["extracted_at"]),
+                    (
+                        m["batch_id"],
+                        m["source"],
+                        m["source_type"],
+                        m["stream"],
+                        loaded,
+                        quarantined,
+                        m["extracted_at"],
+                    ),
                 )
                 self.con.commit()
             except BaseException:

@@ -7,6 +7,7 @@ moved (the next run re-fetches a little; staging keeps the latest version of eac
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import fcntl
 import logging
@@ -67,7 +68,7 @@ def _since(cursor: Any, start_date: dt.date, lookback: dt.timedelta) -> dt.datet
 
 
 def run_stream(
-    client: HttpClient,
+    client: HttpClient | None,
     stype: SourceType,
     stream: Stream,
     source: dict,
@@ -103,7 +104,9 @@ def run_stream(
                         newest = ts
             writer.add_page(page.path, page.status, page.body, fresh)
             if stream.cursor_mode == "stop" and records:
-                last = parse_ts(records[-1].get(stream.cursor_field)) if isinstance(records[-1], dict) else None
+                last = (
+                    parse_ts(records[-1].get(stream.cursor_field)) if isinstance(records[-1], dict) else None
+                )
                 if last is not None and last < since:
                     break
         cursor_after = newest.isoformat() if newest else cursor_before
@@ -114,11 +117,22 @@ def run_stream(
     # Only now, with the batch durably in place, may the cursor move.
     cursors.set(stream.name, cursor_after, writer.batch_id)
     result = StreamResult(
-        source["name"], stream.name, writer.batch_id, writer.records, n_pages, time.perf_counter() - started, cursor_after
+        source["name"],
+        stream.name,
+        writer.batch_id,
+        writer.records,
+        n_pages,
+        time.perf_counter() - started,
+        cursor_after,
     )
     log.info(
         "landed source=%s stream=%s batch=%s records=%d pages=%d seconds=%.2f",
-        result.source, result.stream, result.batch_id, result.records, result.pages, result.seconds,
+        result.source,
+        result.stream,
+        result.batch_id,
+        result.records,
+        result.pages,
+        result.seconds,
     )
     return result
 
@@ -132,14 +146,25 @@ def ingest_source(
     wanted = streams or source["streams"]
     with source_lock(state_dir, source["name"]):
         sweep_abandoned(landing_dir, source["name"])
-        client = HttpClient(
-            source["base_url"],
-            stype.auth_headers(source["credentials"]),
-            timeout=source["timeout_seconds"],
-            max_retries=source["max_retries"],
-            requests_per_second=source.get("requests_per_second") or stype.requests_per_second,
-            check_body=stype.check_body,
-            source=source["name"],
-        )
+        client = None
+        if stype.http:
+            client = HttpClient(
+                source["base_url"],
+                stype.auth(source["credentials"]),
+                timeout=source["timeout_seconds"],
+                max_retries=source["max_retries"],
+                requests_per_second=source.get("requests_per_second") or stype.requests_per_second,
+                check_body=stype.check_body,
+                source=source["name"],
+            )
         cursors = CursorStore(state_dir, source["name"])
-        return [run_stream(client, stype, stype.streams[s], source, landing_dir, cursors) for s in wanted]
+        options = source.get("options") or {}
+        results = []
+        for name in wanted:
+            stream = stype.streams[name]
+            if "{" in stream.path and isinstance(options, dict):  # e.g. guilds/{guild_id}/members
+                stream = dataclasses.replace(stream, path=stream.path.format(**options))
+            results.append(run_stream(client, stype, stream, source, landing_dir, cursors))
+            if results[-1].error:  # a spent quota is the whole account's: the other streams would fail too
+                break
+        return results

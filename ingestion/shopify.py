@@ -7,6 +7,7 @@ the first page), `limit` <= 250, a leaky bucket of 40 calls leaking 2/s reported
 
 from __future__ import annotations
 
+from ingestion.runtime.auth import HeaderAuth
 from ingestion.runtime.spec import LinkHeader, SourceType, Stream
 
 API = "admin/api/2025-01"
@@ -35,14 +36,14 @@ STREAMS = {
 }
 
 
-def auth_headers(credentials: dict[str, str]) -> dict[str, str]:
-    return {"X-Shopify-Access-Token": credentials["access_token"]}
+def auth(credentials: dict[str, str]) -> HeaderAuth:
+    return HeaderAuth({"X-Shopify-Access-Token": credentials["access_token"]})
 
 
-SHOPIFY = SourceType(
+SOURCE_TYPE = SourceType(
     name="shopify",
     streams=STREAMS,
     credentials=("access_token",),
-    auth_headers=auth_headers,
+    auth=auth,
     requests_per_second=2.0,
 )

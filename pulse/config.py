@@ -8,6 +8,7 @@ symbolic until the sandbox's address is known (`Config.resolve_sandbox`).
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from pulse.schema import (
     ListOf,
     Map,
     Num,
+    Raw,
     Str,
     Timezone,
     Url,
@@ -34,6 +36,7 @@ from pulse.schema import (
 NAME = r"[a-z][a-z0-9_]{0,39}"
 NAME_HINT = "use lowercase letters, digits and _ (starting with a letter, at most 40)"
 LANGUAGES = ("zh-CN", "en")
+_ENV: ContextVar[dict[str, str] | None] = ContextVar("pulse_config_env", default=None)
 
 
 def _check_warehouse(w: dict, path: str) -> None:
@@ -45,6 +48,10 @@ def _check_warehouse(w: dict, path: str) -> None:
 
 def _check_source(s: dict, path: str) -> None:
     kind = SOURCE_TYPES[s["type"]]
+    if kind.options is not None:
+        s["options"] = kind.options.clean(s["options"] or {}, f"{path}.options", _ENV.get() or {})
+    elif s["options"]:
+        raise ConfigError(f"{path}.options", f"{s['type']} sources take no options")
     for i, stream in enumerate(s["streams"]):
         if stream not in kind.streams:
             raise ConfigError(
@@ -139,6 +146,7 @@ SOURCE = Map(
             Num(lo=0.01, hi=10000), doc="client-side limit; default: the platform's"
         ),
         "enabled": Field(Bool(), default=True),
+        "options": Field(Raw(), doc="type-specific settings, validated by the source type"),
     },
     check=_check_source,
 )
@@ -318,9 +326,12 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> Conf
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "(file)"
         raise ConfigError(where, f"not valid YAML: {getattr(e, 'problem', e)}", str(path)) from None
+    token = _ENV.set(env)
     try:
         data = TOP.clean(raw, "", env)
         _check_cross_references(data)
     except ConfigError as e:
         raise ConfigError(e.path, e.problem, str(path)) from None
+    finally:
+        _ENV.reset(token)
     return Config(data=data, file=path, root=path.parent)

@@ -81,16 +81,20 @@ class Str(Spec):
 
 
 @dataclass
+class Raw(Spec):
+    """Any YAML value, kept as is (a source type validates its own `options`)."""
+
+    def clean(self, value, path, env):
+        return value
+
+
+@dataclass
 class Url(Spec):
-    """An http(s) URL, or `sandbox:<platform>` meaning that platform on the local sandbox server."""
+    """An http(s) URL, `file:///folder` (file drops), or `sandbox:<platform>` (that platform on the sandbox)."""
 
     def clean(self, value, path, env):
         value = resolve_env(value, path, env)
-        if (
-            isinstance(value, str)
-            and value.startswith("sandbox:")
-            and re.fullmatch(r"sandbox:[a-z_]+", value)
-        ):
+        if isinstance(value, str) and re.fullmatch(r"sandbox:[a-z_]+|file:///.*", value):
             return value
         if not isinstance(value, str):
             raise ConfigError(path, "not a URL")

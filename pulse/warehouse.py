@@ -93,7 +93,7 @@ class DuckDBWarehouse(Warehouse):
                     if time.monotonic() > deadline:
                         raise TimeoutError(
                             f"{self.lock_path}: another writer held the warehouse for {wait_seconds}s"
-                        )
+                        ) from None
                     time.sleep(0.2)
             yield
 

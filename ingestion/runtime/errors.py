@@ -19,6 +19,10 @@ class QuotaExhaustedError(IngestionError):
     """The platform's daily quota is spent (WeChat 45009): stop now, resume from the same cursor next run."""
 
 
+class TokenExpiredError(Exception):
+    """The platform says the access token is invalid or expired (WeChat 40001/40014/42001): refresh, then retry."""
+
+
 class RetryableError(Exception):
     """A failure worth retrying (429, 5xx, timeout, truncated body); `retry_after` comes from the platform."""
 

@@ -19,7 +19,8 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import msgspec
 import requests
 
-from ingestion.runtime.errors import CircuitOpenError, RetryableError, SourceRequestError
+from ingestion.runtime.auth import Auth, HeaderAuth
+from ingestion.runtime.errors import CircuitOpenError, RetryableError, SourceRequestError, TokenExpiredError
 from ingestion.runtime.ratelimit import RateLimiter
 
 log = logging.getLogger("pulse.ingestion.http")
@@ -67,7 +68,7 @@ class HttpClient:
     def __init__(
         self,
         base_url: str,
-        headers: dict[str, str],
+        auth: Auth | dict[str, str] | None = None,
         *,
         timeout: float = 30.0,
         max_retries: int = 6,
@@ -83,7 +84,7 @@ class HttpClient:
         self.base_url = base_url.rstrip("/") + "/"
         self.session = requests.Session()
         self.session.headers.update({"Accept": "application/json", "User-Agent": "community-pulse/0.1"})
-        self.session.headers.update(headers)
+        self.auth = auth if isinstance(auth, Auth) else HeaderAuth(auth or {})
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
@@ -107,15 +108,42 @@ class HttpClient:
         return redact(parts.path + (f"?{parts.query}" if parts.query else ""))
 
     def get(self, path: str, params: dict | None = None) -> Page:
-        url = self.url_for(path, params)
-        shown = self._relative(url)
+        return self.request("GET", path, params)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        params: dict | None = None,
+        json_body: Any = None,
+        *,
+        auth: bool = True,
+        check: bool = True,
+    ) -> Page:
+        """One logical request with retries. `auth=False` for the token endpoint itself; `check=False` skips the
+        source's in-band error check (a token fetch interprets its own body)."""
         attempt = 0
+        refreshed = 0
         while True:
+            headers: dict[str, str] = {}
+            query = dict(params or {})
+            if auth:
+                self.auth.apply(self, headers, query)
+            url = self.url_for(path, query)
+            shown = self._relative(url)
             self.limiter.acquire()
             try:
-                page = self._once(url, shown)
+                page = self._once(method, url, shown, headers, json_body, check)
                 self.consecutive_failures = 0
                 return page
+            except TokenExpiredError as e:
+                refreshed += 1
+                if refreshed > 2:
+                    raise SourceRequestError(
+                        f"{self.source}: token rejected again after refreshing: {e}"
+                    ) from None
+                log.info("token refresh source=%s path=%s reason=%s", self.source, shown, e)
+                self.auth.invalidate()
             except RetryableError as e:
                 attempt += 1
                 self.consecutive_failures += 1
@@ -123,25 +151,30 @@ class HttpClient:
                 if self.consecutive_failures >= self.circuit_threshold:
                     raise CircuitOpenError(
                         f"{self.source}: stopped after {self.consecutive_failures} failures in a row; "
-                        f"last: {e.reason} on GET {shown}"
+                        f"last: {e.reason} on {method} {shown}"
                     ) from None
                 if attempt > self.max_retries:
                     raise CircuitOpenError(
-                        f"{self.source}: GET {shown} failed {attempt} times; last: {e.reason}"
+                        f"{self.source}: {method} {shown} failed {attempt} times; last: {e.reason}"
                     ) from None
                 delay = self.rng.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))
                 if e.retry_after is not None:
                     delay = max(delay, e.retry_after)
                     self.limiter.pause(e.retry_after)
                 log.warning(
-                    "retry source=%s path=%s attempt=%d reason=%r wait=%.2fs", self.source, shown, attempt, e.reason, delay
+                    "retry source=%s path=%s attempt=%d reason=%r wait=%.2fs",
+                    self.source,
+                    shown,
+                    attempt,
+                    e.reason,
+                    delay,
                 )
                 self.sleep(delay)
 
-    def _once(self, url: str, shown: str) -> Page:
+    def _once(self, method: str, url: str, shown: str, headers: dict, json_body: Any, check: bool) -> Page:
         self.stats["requests"] += 1
         try:
-            resp = self.session.get(url, timeout=self.timeout)
+            resp = self.session.request(method, url, headers=headers, json=json_body, timeout=self.timeout)
             body = resp.content  # reading the body may fail too (connection closed mid-body)
         except requests.Timeout:
             raise RetryableError("timeout") from None
@@ -151,7 +184,9 @@ class HttpClient:
         if status in RETRY_STATUSES:
             raise RetryableError(f"HTTP {status}", _retry_after(resp.headers))
         if status >= 400:
-            raise SourceRequestError(f"{self.source}: GET {shown} -> HTTP {status}: {body[:300]!r}")
+            raise SourceRequestError(
+                f"{self.source}: {method} {shown} -> HTTP {status}: {redact(body[:300].decode('utf-8', 'replace'))}"
+            )
         expected = resp.headers.get("Content-Length")
         if expected is not None and expected.isdigit() and int(expected) != len(body):
             raise RetryableError(f"truncated body ({len(body)} of {expected} bytes)")
@@ -159,6 +194,6 @@ class HttpClient:
             data = msgspec.json.decode(body) if body else None
         except msgspec.DecodeError:
             raise RetryableError(f"body is not valid JSON ({len(body)} bytes)") from None
-        if self.check_body is not None:
+        if check and self.check_body is not None:
             self.check_body(data)
         return Page(status=status, headers=resp.headers, body=body, data=data, path=shown)

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ingestion.runtime.http import HttpClient, Page
-from ingestion.runtime.spec import BeforeId, LinkHeader, PageNumber, SinglePage, Stream
+from ingestion.runtime.spec import (
+    AfterId,
+    BeforeId,
+    CursorField,
+    DateWindows,
+    LinkHeader,
+    Offset,
+    PageNumber,
+    SinglePage,
+    Stream,
+)
 
 
 def dig(data: Any, dotted: str) -> Any:
@@ -14,6 +26,9 @@ def dig(data: Any, dotted: str) -> Any:
     if not dotted:
         return data
     for part in dotted.split("."):
+        if isinstance(data, list) and part.isdigit():
+            data = data[int(part)] if int(part) < len(data) else None
+            continue
         if not isinstance(data, dict):
             return None
         data = data.get(part)
@@ -25,38 +40,93 @@ def records_of(page: Page, stream: Stream) -> list[Any]:
     if found is None:
         return []
     if not isinstance(found, list):
-        raise ValueError(f"{stream.name}: expected a list at {stream.records!r} in GET {page.path}")
+        raise ValueError(f"{stream.name}: expected a list at {stream.records!r} in {page.path}")
     return found
 
 
-def pages(client: HttpClient, stream: Stream, params: dict[str, Any]) -> Iterator[tuple[Page, list[Any]]]:
-    """Yield (page, records) until the paginator says the stream is exhausted."""
+def _int_id(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def pages(
+    client: HttpClient, stream: Stream, params: dict[str, Any], start: dt.date | None = None
+) -> Iterator[tuple[Page, list[Any]]]:
+    """Yield (page, records) until the paginator says the stream is exhausted. `params` (page size, the cursor's
+    filter) go into the query, or into the JSON body for POST streams."""
     params = {**stream.params, **params}
     if stream.page_size_param and stream.page_size:
         params.setdefault(stream.page_size_param, stream.page_size)
+
+    def call(extra: dict[str, Any] | None = None) -> tuple[Page, list[Any]]:
+        merged = {**params, **(extra or {})}
+        if stream.method == "GET":
+            page = client.request("GET", stream.path, merged)
+        else:
+            page = client.request(stream.method, stream.path, None, {**(stream.body or {}), **merged})
+        return page, records_of(page, stream)
+
     p = stream.paginator
     if isinstance(p, SinglePage):
-        page = client.get(stream.path, params)
-        yield page, records_of(page, stream)
+        yield call()
     elif isinstance(p, PageNumber):
         n = p.start
         while True:
-            page = client.get(stream.path, {**params, p.param: n})
-            recs = records_of(page, stream)
+            page, recs = call({p.param: n})
             yield page, recs
+            total = page.headers.get(p.total_pages_header) if p.total_pages_header else None
             if not recs or (p.more_field and not dig(page.data, p.more_field)):
                 return
+            if total is not None and str(total).isdigit() and n >= int(total):
+                return
             n += 1
+    elif isinstance(p, Offset):
+        offset, limit = 0, params.get(p.limit_param)
+        while True:
+            page, recs = call({p.param: offset})
+            yield page, recs
+            if not recs or (limit and len(recs) < int(limit)):
+                return
+            offset += len(recs)
     elif isinstance(p, BeforeId):
         before = None
         while True:
-            page = client.get(stream.path, params if before is None else {**params, p.param: before})
-            recs = records_of(page, stream)
+            page, recs = call(None if before is None else {p.param: before})
             yield page, recs
-            ids = [r[p.id_field] for r in recs if isinstance(r, dict) and isinstance(r.get(p.id_field), int)]
+            ids = [i for r in recs if isinstance(r, dict) and (i := _int_id(dig(r, p.id_field))) is not None]
             if not ids or min(ids) <= 1 or (before is not None and min(ids) > before):
                 return
             before = min(ids) - 1
+    elif isinstance(p, AfterId):
+        after = None
+        while True:
+            page, recs = call(None if after is None else {p.param: after})
+            yield page, recs
+            ids = [i for r in recs if isinstance(r, dict) and (i := _int_id(dig(r, p.id_field))) is not None]
+            if not ids or (after is not None and max(ids) <= after):
+                return
+            after = max(ids)
+    elif isinstance(p, CursorField):
+        cursor = None
+        while True:
+            page, recs = call(None if cursor is None else {p.param: cursor})
+            yield page, recs
+            nxt = dig(page.data, p.next_path)
+            if not nxt or nxt == cursor or (p.stop_when_empty and not recs):
+                return
+            cursor = nxt
+    elif isinstance(p, DateWindows):
+        yesterday = dt.datetime.now(ZoneInfo(p.timezone)).date() - dt.timedelta(days=1)
+        day = start or yesterday
+        while day <= yesterday:
+            end = min(yesterday, day + dt.timedelta(days=p.days - 1))
+            yield call({p.begin_param: day.strftime(p.fmt), p.end_param: end.strftime(p.fmt)})
+            day = end + dt.timedelta(days=1)
     elif isinstance(p, LinkHeader):
         page = client.get(stream.path, params)
         while True:

@@ -7,9 +7,13 @@ import time
 
 
 class RateLimiter:
-    def __init__(self, per_second: float | None, burst: float | None = None, clock=time.monotonic, sleep=time.sleep):
+    def __init__(
+        self, per_second: float | None, burst: float | None = None, clock=time.monotonic, sleep=time.sleep
+    ):
         self.rate = per_second
-        self.capacity = burst if burst is not None else 1.0  # smooth pacing: no bursts a platform might reject
+        self.capacity = (
+            burst if burst is not None else 1.0
+        )  # smooth pacing: no bursts a platform might reject
         self.tokens = self.capacity
         self._clock, self._sleep = clock, sleep
         self._last = clock()

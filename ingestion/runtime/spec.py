@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ingestion.runtime.auth import Auth
+
 
 @dataclass(frozen=True)
 class LinkHeader:
@@ -19,11 +21,12 @@ class LinkHeader:
 
 @dataclass(frozen=True)
 class PageNumber:
-    """`?page=N`; stops on an empty page, or when `more_field` is absent from the body."""
+    """`?page=N`; stops on an empty page, when `more_field` is absent from the body, or past the total pages."""
 
     param: str = "page"
     start: int = 1
     more_field: str | None = None
+    total_pages_header: str | None = None  # WooCommerce's X-WP-TotalPages: stop after the last page it names
     kind: str = "page_number"
 
 
@@ -38,11 +41,54 @@ class BeforeId:
 
 
 @dataclass(frozen=True)
+class AfterId:
+    """Oldest first: the next page asks for ids after the highest id seen (Discord's guild members). Ids may be
+    numeric strings (snowflakes); they are compared as integers."""
+
+    param: str = "after"
+    id_field: str = "id"
+    kind: str = "after_id"
+
+
+@dataclass(frozen=True)
+class Offset:
+    """`?offset=N&limit=M`; stops on a short or empty page."""
+
+    param: str = "offset"
+    limit_param: str = "limit"
+    kind: str = "offset"
+
+
+@dataclass(frozen=True)
+class CursorField:
+    """The body names the next page: `next_path` (Reddit `data.after`, WeCom `next_cursor`, WeChat `next_openid`).
+    Stops when it is missing or empty, or (stop_when_empty) when a page has no records."""
+
+    param: str
+    next_path: str
+    stop_when_empty: bool = True
+    kind: str = "cursor_field"
+
+
+@dataclass(frozen=True)
+class DateWindows:
+    """Consecutive date windows of at most `days` days, from the stream's start (cursor or start_date) to
+    yesterday in `timezone` (WeChat's datacube endpoints: 7 days for user summaries, 1 for articles)."""
+
+    begin_param: str
+    end_param: str
+    days: int
+    fmt: str = "%Y-%m-%d"
+    timezone: str = "Asia/Shanghai"
+    kind: str = "date_windows"
+
+
+@dataclass(frozen=True)
 class SinglePage:
     kind: str = "single"
 
 
-Paginator = LinkHeader | PageNumber | BeforeId | SinglePage
+Paginator = LinkHeader | PageNumber | BeforeId | AfterId | Offset | CursorField | DateWindows | SinglePage
 
 
 @dataclass(frozen=True)
@@ -53,6 +99,9 @@ class Stream:
     primary_key: str
     paginator: Paginator = SinglePage()
     params: dict[str, Any] = field(default_factory=dict)
+    # POST streams (WeCom, WeChat datacube, Youzan) send `body` as JSON, plus the paginator's and cursor's params.
+    method: str = "GET"
+    body: dict[str, Any] | None = None
     page_size_param: str | None = None
     page_size: int | None = None
     max_page_size: int | None = None
@@ -62,6 +111,10 @@ class Stream:
     cursor_mode: str | None = None
     cursor_param: str | None = None
     cursor_format: Callable[[str], str] | None = None
+    # Code where the platform truly differs (per-channel loops, child streams, files): replaces the paginator.
+    # fetch(client, source_config, stream, params, since) -> Iterator[(Page, records)]; client is None when the
+    # source type has no base URL to call (files).
+    fetch: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -69,8 +122,12 @@ class SourceType:
     name: str
     streams: dict[str, Stream]
     credentials: tuple[str, ...]
-    auth_headers: Callable[[dict[str, str]], dict[str, str]]
+    auth: Callable[[dict[str, str]], Auth]
     requests_per_second: float
     default_lookback_days: float = 3.0
     # Checks a 200 response body for in-band errors (WeChat's errcode); raises a runtime error class or returns.
     check_body: Callable[[Any], None] | None = None
+    # Validates the source's `options:` (subreddits, guild id, column mappings...): a pulse.schema.Map, or None.
+    options: Any = None
+    # False for sources that are not HTTP APIs (file drops): no client is built.
+    http: bool = True

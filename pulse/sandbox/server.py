@@ -29,17 +29,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from pulse.sandbox.faults import FaultInjector, FaultPlan, FaultPlanError
-from pulse.sandbox.platforms import JSON_TYPE, Platform, Request, Response, dumps, json_response
-from pulse.sandbox.platforms.discourse import DiscoursePlatform
-from pulse.sandbox.platforms.shopify import ShopifyPlatform
+from pulse.sandbox.platforms import JSON_TYPE, Platform, Request, Response, discover, dumps, json_response
 from pulse.sandbox.tables import World
 
 log = logging.getLogger("pulse.sandbox.server")
 
-DEFAULT_CREDENTIALS: dict[str, dict[str, str]] = {
-    "discourse": {"api_key": "sandbox-discourse-key", "api_username": "system"},
-    "shopify": {"access_token": "shpat_sandbox_token"},
-}
+DEFAULT_CREDENTIALS: dict[str, dict[str, str]] = {spec.name: dict(spec.credentials) for spec in discover()}
 CONTROL_PREFIX = "/_sandbox"
 
 
@@ -237,21 +232,9 @@ class SandboxServer:
             for name, values in DEFAULT_CREDENTIALS.items()
         }
         self.credentials = creds
-        tables = world.tables
         self.platforms: dict[str, Platform] = {
-            "/discourse": DiscoursePlatform(
-                tables,
-                api_key=creds["discourse"]["api_key"],
-                api_username=creds["discourse"]["api_username"],
-                rate_limits=rate_limits,
-                rate_scale=rate_scale,
-            ),
-            "/shopify": ShopifyPlatform(
-                tables,
-                access_token=creds["shopify"]["access_token"],
-                rate_limits=rate_limits,
-                rate_scale=rate_scale,
-            ),
+            spec.prefix: spec.build(world.tables, creds[spec.name], rate_limits, rate_scale)
+            for spec in discover()
         }
         self.injector = FaultInjector(faults)
         self.stats = Stats()

@@ -1699,6 +1699,24 @@ def _shop_tables(seed: int, cal: _Calendar, p: dict, ident: dict, s: dict, campa
 # --------------------------------------------------------------------------------------------------- world
 
 
+def _extend(tables: dict[str, pd.DataFrame], seed: int, cal) -> None:
+    """Let each platform module under pulse/sandbox/worlds/ derive its tables from the people and campaigns."""
+    from pulse.sandbox.worlds import extenders
+
+    meta = {
+        "seed": int(seed),
+        "window_start_utc": str(cal.ts(np.array([0.0]))[0]),
+        "window_end_utc": str(cal.ts(np.array([float(cal.h_win)]))[0]),
+        "communities": list(COMMUNITIES),
+    }
+    for _name, extend in extenders():
+        new = extend(World(tables=dict(tables), meta=meta), seed)
+        extra = new.pop("truth_accounts", None)
+        tables.update(new)
+        if extra is not None and len(extra):
+            tables["truth_accounts"] = pd.concat([tables["truth_accounts"], extra], ignore_index=True)
+
+
 def generate_world(seed: int, members: int, weeks: int, end_date: dt.date | None = None) -> World:
     """A deterministic brand community and store: same arguments, same tables.
 
@@ -1764,6 +1782,7 @@ def generate_world(seed: int, members: int, weeks: int, end_date: dt.date | None
         "truth_future": _future(cal, p, fut_posts, shop["future"]),
         "truth_feedback": feedback,
     }
+    _extend(tables, seed, cal)
     seconds = time.perf_counter() - started
     win_start = cal.ts(np.array([0.0]))[0]
     win_end = cal.ts(np.array([float(cal.h_win)]))[0]

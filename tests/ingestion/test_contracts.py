@@ -8,11 +8,11 @@ import json
 import pytest
 from requests.structures import CaseInsensitiveDict
 
-from ingestion.discourse import DISCOURSE
+from ingestion.discourse import SOURCE_TYPE as DISCOURSE
 from ingestion.runner import parse_ts
 from ingestion.runtime.http import Page
 from ingestion.runtime.paginate import _next_link, records_of
-from ingestion.shopify import SHOPIFY
+from ingestion.shopify import SOURCE_TYPE as SHOPIFY
 from pulse.testing.paths import SAMPLES
 
 pytestmark = pytest.mark.skipif(not SAMPLES.exists(), reason="../shared/real-api-samples not present")
@@ -24,7 +24,13 @@ def page_of(folder: str, name: str, headers: dict | None = None) -> Page:
 
 
 CASES = [
-    (DISCOURSE, "posts", "discourse", "posts_latest.json", ["username", "user_id", "topic_id", "post_number", "raw"]),
+    (
+        DISCOURSE,
+        "posts",
+        "discourse",
+        "posts_latest.json",
+        ["username", "user_id", "topic_id", "post_number", "raw"],
+    ),
     (DISCOURSE, "posts", "discourse", "posts_before.json", ["username", "topic_id", "created_at"]),
     (DISCOURSE, "topics", "discourse", "latest.json", ["title", "category_id", "created_at", "posts_count"]),
     (DISCOURSE, "categories", "discourse", "categories.json", ["name", "slug"]),
@@ -55,7 +61,9 @@ def test_discourse_user_email_is_optional():
 
 def test_discourse_before_page_includes_its_boundary():
     records = records_of(page_of("discourse", "posts_before.json"), DISCOURSE.streams["posts"])
-    assert max(r["id"] for r in records) == 14  # asked for before=14: the paginator therefore asks min_id-1 next
+    assert (
+        max(r["id"] for r in records) == 14
+    )  # asked for before=14: the paginator therefore asks min_id-1 next
 
 
 def test_discourse_topics_pinned_first_and_null_last_posted():
@@ -70,7 +78,9 @@ def test_shopify_money_is_a_string_and_timestamps_carry_offsets():
 
 
 def test_link_header_next():
-    link = ('<https://x.myshopify.com/admin/api/2025-01/orders.json?limit=250&page_info=abc>; rel="previous", '
-            '<https://x.myshopify.com/admin/api/2025-01/orders.json?limit=250&page_info=def>; rel="next"')
+    link = (
+        '<https://x.myshopify.com/admin/api/2025-01/orders.json?limit=250&page_info=abc>; rel="previous", '
+        '<https://x.myshopify.com/admin/api/2025-01/orders.json?limit=250&page_info=def>; rel="next"'
+    )
     page = Page(200, CaseInsensitiveDict({"Link": link}), b"{}", {}, "/")
     assert _next_link(page).endswith("page_info=def")

@@ -22,8 +22,15 @@ def land(landing: Path, records: list, stream: str = "posts", source: str = "for
 
 
 def duck_config(tmp_path: Path) -> Config:
-    data = {"warehouse": {"type": "duckdb", "path": str(tmp_path / "wh" / "pulse.duckdb"), "memory_limit": "1GB",
-                          "threads": 1, "postgres": {}}}
+    data = {
+        "warehouse": {
+            "type": "duckdb",
+            "path": str(tmp_path / "wh" / "pulse.duckdb"),
+            "memory_limit": "1GB",
+            "threads": 1,
+            "postgres": {},
+        }
+    }
     return Config(data=data, file=tmp_path / "pulse.yml", root=tmp_path)
 
 
@@ -81,14 +88,31 @@ def test_duckdb_load_is_exactly_once_and_quarantines(tmp_path):
 def test_postgres_load_is_exactly_once(tmp_path, postgres):
     postgres = postgres.create_database("landing_load")
     landing = tmp_path / "landing"
-    land(landing, [{"id": 1, "raw": "a\\b\t\"q\""}, {"id": 2, "raw": "b"}, {"raw": "no key"}], source="pg_forum")
-    cfg = Config(data={"warehouse": {"type": "postgres", "postgres": {
-        "host": postgres.host, "port": postgres.port, "user": postgres.user, "password": postgres.password,
-        "dbname": postgres.dbname}}}, file=tmp_path / "x.yml", root=tmp_path)
+    land(
+        landing, [{"id": 1, "raw": 'a\\b\t"q"'}, {"id": 2, "raw": "b"}, {"raw": "no key"}], source="pg_forum"
+    )
+    cfg = Config(
+        data={
+            "warehouse": {
+                "type": "postgres",
+                "postgres": {
+                    "host": postgres.host,
+                    "port": postgres.port,
+                    "user": postgres.user,
+                    "password": postgres.password,
+                    "dbname": postgres.dbname,
+                },
+            }
+        },
+        file=tmp_path / "x.yml",
+        root=tmp_path,
+    )
     wh = PostgresWarehouse(cfg)
     first = load_landing(wh, landing, [("pg_forum", None, "brand")])
     assert (first.records, first.quarantined) == (2, 1)
     assert load_landing(wh, landing, []).records == 0
     with wh.reader() as con, con.cursor() as cur:
-        cur.execute("select _record ->> 'raw' from raw.discourse__posts where _source = 'pg_forum' and _pk = '1'")
+        cur.execute(
+            "select _record ->> 'raw' from raw.discourse__posts where _source = 'pg_forum' and _pk = '1'"
+        )
         assert cur.fetchone()[0] == 'a\\b\t"q"'

@@ -22,7 +22,9 @@ def source(name: str, kind: str, url: str, **extra) -> dict:
         "type": kind,
         "base_url": f"{url}/{kind}",
         "credentials": dict(CREDENTIALS[kind]),
-        "streams": ["categories", "users", "topics", "posts"] if kind == "discourse" else ["customers", "orders"],
+        "streams": ["categories", "users", "topics", "posts"]
+        if kind == "discourse"
+        else ["customers", "orders"],
         "start_date": dt.date(2024, 1, 1),
         "lookback": dt.timedelta(days=2),
         "page_size": 50,
@@ -39,8 +41,15 @@ def world():
 
 
 def _warehouse(tmp_path):
-    data = {"warehouse": {"type": "duckdb", "path": str(tmp_path / "wh" / "pulse.duckdb"), "memory_limit": "1GB",
-                          "threads": 1, "postgres": {}}}
+    data = {
+        "warehouse": {
+            "type": "duckdb",
+            "path": str(tmp_path / "wh" / "pulse.duckdb"),
+            "memory_limit": "1GB",
+            "threads": 1,
+            "postgres": {},
+        }
+    }
     return DuckDBWarehouse(Config(data=data, file=tmp_path / "p.yml", root=tmp_path))
 
 
@@ -63,8 +72,14 @@ def _expected(world):
     }
 
 
-@pytest.mark.parametrize("faults", [None, "429=0.03,500=0.02,503=0.01,slow=0.01,truncate=0.02,truncate_close=0.01,"
-                                          "reset=0.01,seed=11,slow_seconds=1.5,retry_after=0.01..0.05"])
+@pytest.mark.parametrize(
+    "faults",
+    [
+        None,
+        "429=0.03,500=0.02,503=0.01,slow=0.01,truncate=0.02,truncate_close=0.01,"
+        "reset=0.01,seed=11,slow_seconds=1.5,retry_after=0.01..0.05",
+    ],
+)
 def test_every_record_lands_exactly_once(tmp_path, world, faults):
     landing, state = tmp_path / "landing", tmp_path / "state"
     with running_server(world, rate_limits=False, faults=faults) as server:
@@ -85,12 +100,14 @@ def test_every_record_lands_exactly_once(tmp_path, world, faults):
 
 def _statuses(stats) -> list:
     found = []
+
     def walk(node):
         if isinstance(node, dict):
             for k, v in node.items():
                 if str(k).isdigit():
                     found.append(k)
                 walk(v)
+
     walk(stats)
     return found
 
@@ -108,7 +125,9 @@ def test_incremental_run_lands_only_the_lookback(tmp_path, world):
     wh = _warehouse(tmp_path)
     load_landing(wh, landing, [])
     with wh.writer() as con:  # the re-fetched versions are identical: no new raw rows
-        assert con.execute("select count(*) from raw.shopify__orders").fetchone()[0] == len(world["shopify_orders"])
+        assert con.execute("select count(*) from raw.shopify__orders").fetchone()[0] == len(
+            world["shopify_orders"]
+        )
     assert len(committed_batches(landing)) == 2
 
 

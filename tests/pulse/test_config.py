@@ -40,8 +40,10 @@ def test_example_and_demo_configs_are_valid():
     assert isinstance(cfg["hash_salt"], Secret) and "s" not in repr(cfg["hash_salt"])
     assert ("forum", "zh-qa", "brand_cn") in cfg.channel_map()
     assert cfg["stakeholders"][1]["communities"] == ["brand_cn", "brand_global"]  # omitted = all
-    demo = load_config(REPO / "demo" / "pulse.yml", {"PULSE_HASH_SALT": "x", "PULSE_SANDBOX_DISCOURSE_KEY": "k",
-                                                      "PULSE_SANDBOX_SHOPIFY_TOKEN": "t"})
+    demo = load_config(
+        REPO / "demo" / "pulse.yml",
+        {"PULSE_HASH_SALT": "x", "PULSE_SANDBOX_DISCOURSE_KEY": "k", "PULSE_SANDBOX_SHOPIFY_TOKEN": "t"},
+    )
     assert demo.uses_sandbox()
 
 
@@ -50,17 +52,34 @@ def test_example_and_demo_configs_are_valid():
     [
         (lambda d: d.update(colour="blue"), "colour: unknown key"),
         (lambda d: d["sources"][1].update(base_url="shop.example.com"), "sources[1].base_url: not a URL"),
-        (lambda d: d["sources"][0]["credentials"].update(api_key="env:NOPE_NOT_SET"),
-         "sources[0].credentials.api_key: env var NOPE_NOT_SET is not set"),
+        (
+            lambda d: d["sources"][0]["credentials"].update(api_key="env:NOPE_NOT_SET"),
+            "sources[0].credentials.api_key: env var NOPE_NOT_SET is not set",
+        ),
         (lambda d: d["sources"][0].update(type="myspace"), "sources[0].type: 'myspace' is not one of"),
-        (lambda d: d["sources"][0].update(streams=["posts", "likes"]), "sources[0].streams[1]: discourse has no stream 'likes'"),
+        (
+            lambda d: d["sources"][0].update(streams=["posts", "likes"]),
+            "sources[0].streams[1]: discourse has no stream 'likes'",
+        ),
         (lambda d: d["sources"][1].update(name="forum"), "sources[1].name: 'forum' repeats sources[0]"),
         (lambda d: d.update(timezone="Mars/Olympus"), "timezone: unknown time zone"),
-        (lambda d: d["stakeholders"][0].update(language="fr"), "stakeholders[0].language: 'fr' is not one of"),
-        (lambda d: d["stakeholders"][0].update(email="nobody"), "stakeholders[0].email: not an email address"),
-        (lambda d: d["communities"][0]["channels"].append("blog"), "communities[0].channels[3]: no source named 'blog'"),
+        (
+            lambda d: d["stakeholders"][0].update(language="fr"),
+            "stakeholders[0].language: 'fr' is not one of",
+        ),
+        (
+            lambda d: d["stakeholders"][0].update(email="nobody"),
+            "stakeholders[0].email: not an email address",
+        ),
+        (
+            lambda d: d["communities"][0]["channels"].append("blog"),
+            "communities[0].channels[3]: no source named 'blog'",
+        ),
         (lambda d: d["sources"][0].update(lookback="3 days"), "sources[0].lookback: not a duration"),
-        (lambda d: d["warehouse"].update(type="postgres"), "warehouse.postgres.host: is required when type is postgres"),
+        (
+            lambda d: d["warehouse"].update(type="postgres"),
+            "warehouse.postgres.host: is required when type is postgres",
+        ),
         (lambda d: d.pop("sources"), "sources: is required"),
     ],
 )
@@ -82,8 +101,13 @@ def test_cli_rejects_a_broken_config_fast_with_one_line(tmp_path):
     path = write(tmp_path, lambda d: d["sources"][1].update(base_url="not-a-url"))
     env = {"PATH": "/usr/bin:/bin", **ENV}
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "pulse.cli", "--config", str(path), "ingest"],
-                          capture_output=True, text=True, env=env, cwd=REPO)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pulse.cli", "--config", str(path), "ingest"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
     elapsed = time.perf_counter() - started
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()

@@ -36,8 +36,14 @@ def small_config(tmp_path: Path, **warehouse) -> Path:
 
 def run_demo(config: Path) -> str:
     env = {**os.environ, **DEMO_ENV}
-    proc = subprocess.run([sys.executable, "-m", "pulse.cli", "--config", str(config), "demo", "--week", WEEK],
-                          capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pulse.cli", "--config", str(config), "demo", "--week", WEEK],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout
 
@@ -70,10 +76,13 @@ def test_second_demo_adds_no_rows_anywhere(demo_twice):
     with duckdb.connect(str(wh), read_only=True) as con:
         second = table_counts(con)
         for table in [t for t in second if t.startswith("raw.") and not t.startswith("raw._")]:
-            dupes = con.execute(f"select count(*) - count(distinct (_source, _pk, _hash)) from {table}").fetchone()[0]
+            dupes = con.execute(
+                f"select count(*) - count(distinct (_source, _pk, _hash)) from {table}"
+            ).fetchone()[0]
             assert dupes == 0, table
-    changed = {t: (first.get(t), n) for t, n in second.items()
-               if first.get(t) != n and t not in ("raw._batches",)}
+    changed = {
+        t: (first.get(t), n) for t, n in second.items() if first.get(t) != n and t not in ("raw._batches",)
+    }
     assert not changed, changed
     assert first["marts.community_health_weekly"] > 0
 
@@ -83,7 +92,8 @@ def test_report_numbers_come_from_the_marts(demo_twice):
     with duckdb.connect(str(wh), read_only=True) as con:
         active, revenue = con.execute(
             "select active_members, revenue from marts.community_health_weekly where iso_week = ? and community = 'all'",
-            [WEEK]).fetchone()
+            [WEEK],
+        ).fetchone()
     html = next((tmp / "var" / "reports" / WEEK).rglob("report.html")).read_text()
     assert active > 0 and f"{active:,}" in html
     assert f"{revenue:,.2f}" in html or f"{revenue:,.0f}" in html
@@ -93,7 +103,7 @@ def test_no_clear_contact_data_in_marts_or_reports(demo_twice):
     tmp, wh, *_ = demo_twice
     email = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
     with duckdb.connect(str(wh), read_only=True) as con:
-        for (schema, table) in con.execute("""select table_schema, table_name from information_schema.tables
+        for schema, table in con.execute("""select table_schema, table_name from information_schema.tables
                                               where table_schema in ('staging', 'intermediate', 'marts')""").fetchall():
             df = con.execute(f'select * from "{schema}"."{table}"').df()
             for col in df.select_dtypes(include=["object", "string"]).columns:
@@ -108,9 +118,17 @@ def test_same_pipeline_on_postgres(tmp_path, postgres):
     postgres = postgres.create_database("pipeline")  # its own database: other tests load raw rows too
     for k, v in DEMO_ENV.items():
         os.environ.setdefault(k, v)
-    path = small_config(tmp_path, type="postgres", postgres={
-        "host": postgres.host, "port": postgres.port, "user": postgres.user,
-        "password": postgres.password or "", "dbname": postgres.dbname})
+    path = small_config(
+        tmp_path,
+        type="postgres",
+        postgres={
+            "host": postgres.host,
+            "port": postgres.port,
+            "user": postgres.user,
+            "password": postgres.password or "",
+            "dbname": postgres.dbname,
+        },
+    )
     config = load_config(path)
     server = start_sandbox(config)
     server.start()

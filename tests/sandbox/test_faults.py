@@ -8,9 +8,15 @@ import time
 
 import pytest
 import requests
-from pulse.testing.tiny_world import DISCOURSE_KEY, DISCOURSE_USER, SHOPIFY_TOKEN, make_tiny_world, running_server
 
 from pulse.sandbox.faults import KINDS, FaultInjector, FaultPlan, FaultPlanError
+from pulse.testing.tiny_world import (
+    DISCOURSE_KEY,
+    DISCOURSE_USER,
+    SHOPIFY_TOKEN,
+    make_tiny_world,
+    running_server,
+)
 
 DISCOURSE = {"Api-Key": DISCOURSE_KEY, "Api-Username": DISCOURSE_USER}
 SHOPIFY = {"X-Shopify-Access-Token": SHOPIFY_TOKEN}

@@ -9,10 +9,16 @@ import time
 import pandas as pd
 import pytest
 import requests
-from pulse.testing.tiny_world import CREDENTIALS, DISCOURSE_KEY, DISCOURSE_USER, make_tiny_world, running_server
 
 from pulse.sandbox.ratelimit import SlidingWindowLimiter
 from pulse.testing.paths import SAMPLES
+from pulse.testing.tiny_world import (
+    CREDENTIALS,
+    DISCOURSE_KEY,
+    DISCOURSE_USER,
+    make_tiny_world,
+    running_server,
+)
 
 ISO_MS_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 AUTH = {"Api-Key": DISCOURSE_KEY, "Api-Username": DISCOURSE_USER}

@@ -11,10 +11,10 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 import requests
-from pulse.testing.tiny_world import SHOPIFY_TOKEN, make_tiny_world, running_server
 
 from pulse.sandbox.ratelimit import LeakyBucket
 from pulse.testing.paths import SAMPLES
+from pulse.testing.tiny_world import SHOPIFY_TOKEN, make_tiny_world, running_server
 
 API = "/shopify/admin/api/2025-01"
 AUTH = {"X-Shopify-Access-Token": SHOPIFY_TOKEN}

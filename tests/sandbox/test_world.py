@@ -11,6 +11,7 @@ import pytest
 
 from pulse.sandbox.tables import SERVED_TABLES, TRUTH_TABLES, World
 from pulse.sandbox.world import DEFAULT_END_DATE, campaign_exposure, generate_world
+from pulse.sandbox.worlds import extension_tables
 
 # docs/architecture.md, "The sandbox world": column -> kind
 TS, STR, DEC = "datetime64[us]", "str", "decimal"
@@ -233,7 +234,7 @@ def test_same_arguments_same_tables(tmp_path):
 
 
 def test_tables_columns_and_dtypes_follow_the_contract(world):
-    assert set(world.tables) == set(SERVED_TABLES) | set(TRUTH_TABLES)
+    assert set(world.tables) == set(SERVED_TABLES) | set(TRUTH_TABLES) | set(extension_tables())
     for name, columns in CONTRACT.items():
         frame = world[name]
         assert list(frame.columns) == list(columns), name

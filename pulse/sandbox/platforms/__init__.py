@@ -8,7 +8,7 @@ page is only list indexing, dict building and `json.dumps`.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -41,6 +41,36 @@ class Response:
     body: bytes
     headers: list[tuple[str, str]] = field(default_factory=list)
     content_type: str = JSON_TYPE
+
+
+@dataclass(frozen=True)
+class PlatformSpec:
+    """How the server mounts a platform: each module in this package that serves one exposes `PLATFORM`.
+
+    `build(tables, credentials, rate_limits, rate_scale)` returns the Platform; `credentials` are the defaults the
+    sandbox accepts, overridden per platform name by the caller (a config's sandbox sources).
+    """
+
+    name: str
+    credentials: dict[str, str]
+    build: Callable[..., Platform]
+
+    @property
+    def prefix(self) -> str:
+        return f"/{self.name}"
+
+
+def discover() -> list[PlatformSpec]:
+    """Every platform module's `PLATFORM`, by name."""
+    import importlib
+    import pkgutil
+
+    specs = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "PLATFORM"):
+            specs.append(module.PLATFORM)
+    return specs
 
 
 class Platform(Protocol):

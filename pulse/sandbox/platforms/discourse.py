@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from pulse.sandbox.platforms import (
+    PlatformSpec,
     Request,
     Response,
     as_bool,
@@ -912,3 +913,16 @@ class DiscoursePlatform:
         rows = ranked[page * USERS_PER_PAGE : (page + 1) * USERS_PER_PAGE]
         show = request.arg("show_emails") == "true"
         return Response(200, b"[" + self.user_cache[show].join(rows) + b"]")
+
+
+PLATFORM = PlatformSpec(
+    name="discourse",
+    credentials={"api_key": "sandbox-discourse-key", "api_username": "system"},
+    build=lambda tables, creds, rate_limits, rate_scale: DiscoursePlatform(
+        tables,
+        api_key=creds["api_key"],
+        api_username=creds["api_username"],
+        rate_limits=rate_limits,
+        rate_scale=rate_scale,
+    ),
+)

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from pulse.sandbox.platforms import (
+    PlatformSpec,
     Request,
     Response,
     as_bool,
@@ -803,3 +804,12 @@ class ShopifyPlatform:
             + b"]}"
         )
         return Response(200, body, headers)
+
+
+PLATFORM = PlatformSpec(
+    name="shopify",
+    credentials={"access_token": "shpat_sandbox_token"},
+    build=lambda tables, creds, rate_limits, rate_scale: ShopifyPlatform(
+        tables, access_token=creds["access_token"], rate_limits=rate_limits, rate_scale=rate_scale
+    ),
+)
