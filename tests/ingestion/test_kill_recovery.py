@@ -88,11 +88,11 @@ def test_sigkill_anywhere_loses_nothing_and_duplicates_nothing(tmp_path):
         for i in range(15):
             if i % 3:  # ingest, killed after a random number of requests: mid-page, mid-batch, mid-cursor
                 before, n = requests_served(server), rng.randint(1, 12)
-                rc = pulse(config, "ingest", kill_when=lambda: requests_served(server) >= before + n)
+                rc = pulse(config, "ingest", kill_when=lambda at=before + n: requests_served(server) >= at)
                 killed["ingest"] += rc == -signal.SIGKILL
             else:  # load, killed at a random moment of its run
                 deadline = time.monotonic() + rng.uniform(0.2, 0.7)
-                rc = pulse(config, "load", kill_when=lambda: time.monotonic() >= deadline)
+                rc = pulse(config, "load", kill_when=lambda at=deadline: time.monotonic() >= at)
                 killed["load"] += rc == -signal.SIGKILL
         assert killed["ingest"] + killed["load"] >= 10 and killed["load"] >= 1, killed
         pulse(config, "ingest")
