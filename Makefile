@@ -40,8 +40,10 @@ format: $(STAMP)
 lock:
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
+# Figures and the machine they were measured on: docs/benchmarks.md
 bench: $(STAMP)
 	$(BIN)/python bench/world.py --members 100000 --weeks 52
+	$(BIN)/python bench/ingest.py --members 20000 --weeks 26
 
 clean:
 	rm -rf var dbt_project/target dbt_project/logs
