@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -100,6 +101,11 @@ def cmd_sandbox_serve(config: Config, args) -> int:
     url_file.parent.mkdir(parents=True, exist_ok=True)
     url_file.write_text(server.url)
     print(f"sandbox serving {server.url} (Ctrl-C to stop); address written to {url_file}", flush=True)
+
+    def stop(signum, frame):  # SIGTERM (kill, docker stop, Airflow) ends it like Ctrl-C: the address file goes
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
