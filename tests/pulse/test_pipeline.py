@@ -144,3 +144,20 @@ def test_same_pipeline_on_postgres(tmp_path, postgres):
         cur.execute("select count(*), sum(posts) from marts.community_health_weekly where community = 'all'")
         weeks, posts = cur.fetchone()
     assert weeks >= 6 and posts > 0
+
+
+def test_report_send_reaches_a_real_smtp_server_once_per_recipient(demo_twice, smtp_server):
+    tmp, *_ = demo_twice
+    smtp, handler = smtp_server
+    for k, v in DEMO_ENV.items():
+        os.environ.setdefault(k, v)
+    config = load_config(tmp / "pulse.yml")
+    config.data["smtp"] = smtp
+    first = steps.report(config, WEEK, send=True)
+    assert sorted(e.rcpt_tos[0] for e in handler.envelopes) == sorted(s["email"] for s in config["stakeholders"])
+    assert all(r["status"] == "sent" for r in first["sent"])
+    body = handler.envelopes[0].content.decode("utf-8", "replace")
+    assert "multipart/related" in body and "Content-ID" in body and "kpis-" in body
+    again = steps.report(config, WEEK, send=True)
+    assert len(handler.envelopes) == len(config["stakeholders"])  # a week goes once per recipient
+    assert all(r["status"] == "skipped" for r in again["sent"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import socket
 from decimal import Decimal
 
 import duckdb
@@ -92,43 +91,3 @@ def mart_con(tmp_path):
     con = duckdb.connect(str(path), read_only=True)
     yield con
     con.close()
-
-
-class StoringHandler:
-    """aiosmtpd handler that keeps every envelope it receives."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server (aiosmtpd) on a free loopback port; yields (config smtp dict, handler)."""
-    from aiosmtpd.controller import Controller
-
-    handler = StoringHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    smtp = {
-        "host": "127.0.0.1",
-        "port": controller.port,
-        "security": "plain",
-        "username": None,
-        "password": None,
-        "sender": "pulse@example.com",
-        "timeout_seconds": 10.0,
-    }
-    try:
-        yield smtp, handler
-    finally:
-        controller.stop()
