@@ -28,7 +28,10 @@ from ingestion.runner import ingest_source  # noqa: E402
 from pulse.config import Config  # noqa: E402
 from pulse.warehouse import DuckDBWarehouse  # noqa: E402
 
-CREDS = {"discourse": {"api_key": "bench-key", "api_username": "system"}, "shopify": {"access_token": "bench"}}
+CREDS = {
+    "discourse": {"api_key": "bench-key", "api_username": "system"},
+    "shopify": {"access_token": "bench"},
+}
 
 
 def _serve(world_dir: str, ready) -> None:
@@ -42,10 +45,19 @@ def _serve(world_dir: str, ready) -> None:
 
 def _source(name: str, kind: str, url: str, page_size: int | None) -> dict:
     return {
-        "name": name, "type": kind, "base_url": f"{url}/{kind}", "credentials": CREDS[kind],
-        "streams": ["categories", "users", "topics", "posts"] if kind == "discourse" else ["customers", "orders"],
-        "start_date": dt.date(2000, 1, 1), "lookback": None, "page_size": page_size, "timeout_seconds": 60.0,
-        "max_retries": 3, "requests_per_second": 1e6,
+        "name": name,
+        "type": kind,
+        "base_url": f"{url}/{kind}",
+        "credentials": CREDS[kind],
+        "streams": ["categories", "users", "topics", "posts"]
+        if kind == "discourse"
+        else ["customers", "orders"],
+        "start_date": dt.date(2000, 1, 1),
+        "lookback": None,
+        "page_size": page_size,
+        "timeout_seconds": 60.0,
+        "max_retries": 3,
+        "requests_per_second": 1e6,
     }
 
 
@@ -74,9 +86,19 @@ def main(argv: list[str] | None = None) -> int:
             results = [r for rs in pool.map(lambda s: ingest_source(s, landing, state), sources) for r in rs]
         landed_s = time.perf_counter() - t0
         records = sum(r.records for r in results)
-        cfg = Config(data={"warehouse": {"type": "duckdb", "path": str(work / "wh" / "pulse.duckdb"),
-                                         "memory_limit": "2GB", "threads": 2, "postgres": {}}},
-                     file=work / "p.yml", root=work)
+        cfg = Config(
+            data={
+                "warehouse": {
+                    "type": "duckdb",
+                    "path": str(work / "wh" / "pulse.duckdb"),
+                    "memory_limit": "2GB",
+                    "threads": 2,
+                    "postgres": {},
+                }
+            },
+            file=work / "p.yml",
+            root=work,
+        )
         t1 = time.perf_counter()
         report = load_landing(DuckDBWarehouse(cfg), landing, [])
         load_s = time.perf_counter() - t1
@@ -84,12 +106,17 @@ def main(argv: list[str] | None = None) -> int:
         server.terminate()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out = {
-        "members": args.members, "weeks": args.weeks, "records": records,
+        "members": args.members,
+        "weeks": args.weeks,
+        "records": records,
         "streams": {f"{r.source}.{r.stream}": r.records for r in results},
-        "land_seconds": round(landed_s, 2), "land_records_per_second": round(records / landed_s),
-        "load_seconds": round(load_s, 2), "load_records_per_second": round(report.records / load_s),
+        "land_seconds": round(landed_s, 2),
+        "land_records_per_second": round(records / landed_s),
+        "load_seconds": round(load_s, 2),
+        "load_records_per_second": round(report.records / load_s),
         "total_records_per_second": round(records / (landed_s + load_s)),
-        "peak_rss_mb": round(peak_mb), "command": " ".join(["bench/ingest.py", *(argv or sys.argv[1:])]),
+        "peak_rss_mb": round(peak_mb),
+        "command": " ".join(["bench/ingest.py", *(argv or sys.argv[1:])]),
     }
     print(json.dumps(out))
     return 0

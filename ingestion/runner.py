@@ -16,12 +16,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ingestion.landing import BatchWriter, CursorStore, sweep_abandoned
 from ingestion.registry import SOURCE_TYPES
-from ingestion.runtime.errors import IngestionError
+from ingestion.runtime.errors import IngestionError, QuotaExhaustedError
 from ingestion.runtime.http import HttpClient
-from ingestion.runtime.paginate import pages
+from ingestion.runtime.paginate import dig, pages
 from ingestion.runtime.spec import SourceType, Stream
 
 log = logging.getLogger("pulse.ingestion")
@@ -39,14 +40,24 @@ class StreamResult:
     error: str | None = None
 
 
-def parse_ts(value: Any) -> dt.datetime | None:
+def parse_ts(value: Any, timezone: str | None = None) -> dt.datetime | None:
+    """An ISO 8601 timestamp (`T` or a space between date and time); one without an offset is in `timezone`
+    (default UTC), e.g. Youzan's `2026-01-05 12:00:00` in Asia/Shanghai. A number is seconds since the epoch
+    (Reddit's `created_utc: 1696754768.0`)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return dt.datetime.fromtimestamp(value, dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
     if not isinstance(value, str) or not value:
         return None
     try:
         ts = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)
+    if ts.tzinfo:
+        return ts
+    return ts.replace(tzinfo=ZoneInfo(timezone)) if timezone else ts.replace(tzinfo=dt.UTC)
 
 
 @contextmanager
@@ -83,33 +94,61 @@ def run_stream(
     if stream.page_size_param and source.get("page_size"):
         params[stream.page_size_param] = min(source["page_size"], stream.max_page_size or source["page_size"])
     if stream.cursor_mode == "filter":
-        params[stream.cursor_param] = since.isoformat()
+        value = since.isoformat()
+        params[stream.cursor_param] = stream.cursor_format(value) if stream.cursor_format else value
     writer = BatchWriter(landing_dir, source["name"], stype.name, stream.name, stream.primary_key)
-    newest = parse_ts(cursor_before)
+    state = stream.cursor_mode == "state"
+    newest = None if state else parse_ts(cursor_before)
+    tz = stream.cursor_timezone
     seen: set[Any] = set()
     n_pages = 0
+    returned: list[Any] = []
+
+    def walk():
+        if stream.fetch is not None:
+            returned.append(
+                (yield from stream.fetch(client, source, stream, params, cursor_before if state else since))
+            )
+        else:
+            yield from pages(client, stream, params)
+
+    error = None
     try:
-        for page, records in pages(client, stream, params):
-            n_pages += 1
-            fresh = []
-            for r in records:
-                key = r.get(stream.primary_key) if isinstance(r, dict) else None
-                if key is not None and key in seen:
-                    continue
-                seen.add(key)
-                fresh.append(r)
-                if stream.cursor_field:
-                    ts = parse_ts(r.get(stream.cursor_field)) if isinstance(r, dict) else None
-                    if ts and (newest is None or ts > newest):
-                        newest = ts
-            writer.add_page(page.path, page.status, page.body, fresh)
-            if stream.cursor_mode == "stop" and records:
-                last = (
-                    parse_ts(records[-1].get(stream.cursor_field)) if isinstance(records[-1], dict) else None
-                )
-                if last is not None and last < since:
-                    break
-        cursor_after = newest.isoformat() if newest else cursor_before
+        try:
+            for page, records in walk():
+                n_pages += 1
+                fresh = []
+                for r in records:
+                    key = dig(r, stream.primary_key) if isinstance(r, dict) else None
+                    if key is not None and key in seen:
+                        continue
+                    seen.add(key)
+                    fresh.append(r)
+                    if stream.cursor_field:
+                        ts = parse_ts(dig(r, stream.cursor_field), tz) if isinstance(r, dict) else None
+                        if ts and (newest is None or ts > newest):
+                            newest = ts
+                writer.add_page(page.path, page.status, page.body, fresh)
+                if stream.cursor_mode == "stop" and records:
+                    last = (
+                        parse_ts(dig(records[-1], stream.cursor_field), tz)
+                        if isinstance(records[-1], dict)
+                        else None
+                    )
+                    if last is not None and last < since:
+                        break
+        except QuotaExhaustedError as e:
+            # The platform's daily quota is spent: what was landed stays landed and the stream stops cleanly. The
+            # cursor does not move, unless a hook that keeps its own position (cursor_mode "state") says where
+            # the next run resumes (e.cursor: a next_openid, the last date window landed).
+            error = str(e)
+            cursor_after = e.cursor if state and e.cursor is not None else cursor_before
+            log.warning("quota source=%s stream=%s reason=%s", source["name"], stream.name, error)
+        else:
+            if state:
+                cursor_after = returned[0] if returned and returned[0] is not None else cursor_before
+            else:
+                cursor_after = newest.isoformat() if newest else cursor_before
         writer.commit(cursor_before, cursor_after)
     except BaseException:
         writer.abandon()
@@ -124,6 +163,7 @@ def run_stream(
         n_pages,
         time.perf_counter() - started,
         cursor_after,
+        error,
     )
     log.info(
         "landed source=%s stream=%s batch=%s records=%d pages=%d seconds=%.2f",
@@ -159,9 +199,10 @@ def ingest_source(
             )
         cursors = CursorStore(state_dir, source["name"])
         options = source.get("options") or {}
+        streams = stype.streams_for(options)
         results = []
         for name in wanted:
-            stream = stype.streams[name]
+            stream = streams[name]
             if "{" in stream.path and isinstance(options, dict):  # e.g. guilds/{guild_id}/members
                 stream = dataclasses.replace(stream, path=stream.path.format(**options))
             results.append(run_stream(client, stype, stream, source, landing_dir, cursors))

@@ -102,7 +102,8 @@ def cmd_sandbox_serve(config: Config, args) -> int:
     url_file.write_text(server.url)
     print(f"sandbox serving {server.url} (Ctrl-C to stop); address written to {url_file}", flush=True)
 
-    def stop(signum, frame):  # SIGTERM (kill, docker stop, Airflow) ends it like Ctrl-C: the address file goes
+    # SIGTERM (kill, docker stop, Airflow) ends it like Ctrl-C: the address file goes.
+    def stop(signum, frame):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)

@@ -52,14 +52,15 @@ def _check_source(s: dict, path: str) -> None:
         s["options"] = kind.options.clean(s["options"] or {}, f"{path}.options", _ENV.get() or {})
     elif s["options"]:
         raise ConfigError(f"{path}.options", f"{s['type']} sources take no options")
+    available = kind.streams_for(s["options"])  # file drops declare their streams in options
     for i, stream in enumerate(s["streams"]):
-        if stream not in kind.streams:
+        if stream not in available:
             raise ConfigError(
                 f"{path}.streams[{i}]",
-                f"{s['type']} has no stream {stream!r} (has {', '.join(kind.streams)})",
+                f"{s['type']} has no stream {stream!r} (has {', '.join(available) or 'none'})",
             )
     if not s["streams"]:
-        s["streams"] = list(kind.streams)
+        s["streams"] = list(available)
     for key in kind.credentials:
         if key not in s["credentials"]:
             raise ConfigError(f"{path}.credentials.{key}", f"is required for {s['type']} sources")

@@ -16,7 +16,14 @@ class CircuitOpenError(IngestionError):
 
 
 class QuotaExhaustedError(IngestionError):
-    """The platform's daily quota is spent (WeChat 45009): stop now, resume from the same cursor next run."""
+    """The platform's daily quota is spent (WeChat 45009): stop now, resume from the same cursor next run.
+
+    The runner commits what was landed and keeps the stream's cursor; a fetch hook that keeps its own position
+    (cursor_mode "state") sets `cursor` to where the next run resumes (e.g. the next_openid not yet fetched)."""
+
+    def __init__(self, message: str, cursor: object = None):
+        super().__init__(message)
+        self.cursor = cursor
 
 
 class TokenExpiredError(Exception):

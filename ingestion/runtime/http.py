@@ -25,7 +25,11 @@ from ingestion.runtime.ratelimit import RateLimiter
 
 log = logging.getLogger("pulse.ingestion.http")
 
-SECRET_PARAMS = re.compile(r"(access_token|token|secret|key|password|signature|sign)=[^&]*", re.I)
+# `secret=` also covers WeCom's `corpsecret=`; WeChat's `appid=`/WeCom's `corpid=` name the account the secret
+# belongs to and are kept out of landing metadata too.
+SECRET_PARAMS = re.compile(
+    r"(access_token|token|secret|key|password|signature|sign|appid|corpid)=[^&]*", re.I
+)
 RETRY_STATUSES = {408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 524}
 
 
@@ -43,8 +47,18 @@ class Page:
     path: str  # redacted
 
 
-def _retry_after(headers) -> float | None:
-    """Seconds to wait as the platform says: Retry-After (seconds or HTTP date) or rate-limit reset headers."""
+def _retry_after(headers, body: bytes = b"") -> float | None:
+    """Seconds to wait as the platform says: a JSON body's `retry_after` (Discord: precise, while its Retry-After
+    header is rounded up to whole seconds), Retry-After (seconds or HTTP date), or the rate-limit reset headers
+    (`x-ratelimit-reset-after` in seconds; `x-ratelimit-reset` in seconds (Reddit) or, when it is that large, an
+    epoch timestamp (Discord))."""
+    if body[:1] == b"{" and b"retry_after" in body:
+        try:
+            value = msgspec.json.decode(body).get("retry_after")
+        except (msgspec.DecodeError, AttributeError):
+            value = None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return max(0.0, float(value))
     value = headers.get("Retry-After")
     if value:
         try:
@@ -54,13 +68,16 @@ def _retry_after(headers) -> float | None:
                 return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
             except (TypeError, ValueError):
                 return None
-    for name in ("x-ratelimit-reset", "x-ratelimit-reset-after"):
+    for name in ("x-ratelimit-reset-after", "x-ratelimit-reset"):
         value = headers.get(name)
         if value:
             try:
-                return max(0.0, float(value))
+                seconds = float(value)
             except ValueError:
                 return None
+            if seconds > 1e9:  # an epoch timestamp, not a duration
+                seconds -= time.time()
+            return max(0.0, seconds)
     return None
 
 
@@ -123,13 +140,17 @@ class HttpClient:
         *,
         auth: bool = True,
         check: bool = True,
+        headers: dict[str, str] | None = None,
+        form: dict[str, str] | None = None,
     ) -> Page:
         """One logical request with retries. `auth=False` for the token endpoint itself; `check=False` skips the
-        source's in-band error check (a token fetch interprets its own body)."""
+        source's in-band error check (a token fetch interprets its own body). `headers` are added to this request's
+        (a token endpoint's Basic credentials); `form` is sent as an x-www-form-urlencoded body."""
         attempt = 0
         refreshed = 0
+        extra_headers = headers
         while True:
-            headers: dict[str, str] = {}
+            headers = dict(extra_headers or {})
             query = dict(params or {})
             if auth:
                 self.auth.apply(self, headers, query)
@@ -137,7 +158,7 @@ class HttpClient:
             shown = self._relative(url)
             self.limiter.acquire()
             try:
-                page = self._once(method, url, shown, headers, json_body, check)
+                page = self._once(method, url, shown, headers, json_body, check, form)
                 self.consecutive_failures = 0
                 return page
             except TokenExpiredError as e:
@@ -175,10 +196,14 @@ class HttpClient:
                 )
                 self.sleep(delay)
 
-    def _once(self, method: str, url: str, shown: str, headers: dict, json_body: Any, check: bool) -> Page:
+    def _once(
+        self, method: str, url: str, shown: str, headers: dict, json_body: Any, check: bool, form: Any = None
+    ) -> Page:
         self.stats["requests"] += 1
         try:
-            resp = self.session.request(method, url, headers=headers, json=json_body, timeout=self.timeout)
+            resp = self.session.request(
+                method, url, headers=headers, json=json_body, data=form, timeout=self.timeout
+            )
             body = resp.content  # reading the body may fail too (connection closed mid-body)
         except requests.Timeout:
             raise RetryableError("timeout") from None
@@ -186,7 +211,7 @@ class HttpClient:
             raise RetryableError(f"connection error ({type(e).__name__})") from None
         status = resp.status_code
         if status in RETRY_STATUSES:
-            raise RetryableError(f"HTTP {status}", _retry_after(resp.headers))
+            raise RetryableError(f"HTTP {status}", _retry_after(resp.headers, body))
         if status >= 400:
             raise SourceRequestError(
                 f"{self.source}: {method} {shown} -> HTTP {status}: {redact(body[:300].decode('utf-8', 'replace'))}"

@@ -107,13 +107,20 @@ class Stream:
     max_page_size: int | None = None
     cursor_field: str | None = None
     # How the cursor is used: "filter" sends `cursor_param=<cursor - lookback>` and the server filters;
-    # "stop" walks a newest-first list and stops at the first record older than cursor - lookback.
+    # "stop" walks a newest-first list and stops at the first record older than cursor - lookback;
+    # "state": the fetch hook keeps its own position (see `fetch`).
     cursor_mode: str | None = None
     cursor_param: str | None = None
+    # Writes the filter's value the platform's way: cursor_format(<cursor - lookback, ISO 8601 with offset>).
     cursor_format: Callable[[str], str] | None = None
+    # The zone of cursor values written without an offset (Youzan's "2026-01-05 12:00:00" is Asia/Shanghai);
+    # None: UTC.
+    cursor_timezone: str | None = None
     # Code where the platform truly differs (per-channel loops, child streams, files): replaces the paginator.
     # fetch(client, source_config, stream, params, since) -> Iterator[(Page, records)]; client is None when the
-    # source type has no base URL to call (files).
+    # source type has no base URL to call (files). With cursor_mode="state" the hook keeps its own position:
+    # `since` is the stored cursor as it was saved (any JSON value, None on the first run) and the generator's
+    # return value is the cursor to save (file drops: the files already read).
     fetch: Callable[..., Any] | None = None
 
 
@@ -131,3 +138,12 @@ class SourceType:
     options: Any = None
     # False for sources that are not HTTP APIs (file drops): no client is built.
     http: bool = True
+    # Streams the source's options declare (file drops: one stream per declared file pattern), usually built from
+    # templates in `streams`: options -> {name: Stream}. None: the streams are `streams` themselves.
+    streams_from_options: Callable[[Any], dict[str, Stream]] | None = None
+
+    def streams_for(self, options: Any) -> dict[str, Stream]:
+        """The streams a source of this type with these (validated) options has."""
+        if self.streams_from_options is None:
+            return self.streams
+        return self.streams_from_options(options or {})

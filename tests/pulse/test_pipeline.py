@@ -154,7 +154,9 @@ def test_report_send_reaches_a_real_smtp_server_once_per_recipient(demo_twice, s
     config = load_config(tmp / "pulse.yml")
     config.data["smtp"] = smtp
     first = steps.report(config, WEEK, send=True)
-    assert sorted(e.rcpt_tos[0] for e in handler.envelopes) == sorted(s["email"] for s in config["stakeholders"])
+    assert sorted(e.rcpt_tos[0] for e in handler.envelopes) == sorted(
+        s["email"] for s in config["stakeholders"]
+    )
     assert all(r["status"] == "sent" for r in first["sent"])
     body = handler.envelopes[0].content.decode("utf-8", "replace")
     assert "multipart/related" in body and "Content-ID" in body and "kpis-" in body
