@@ -43,7 +43,8 @@ lock:
 # Figures and the machine they were measured on: docs/benchmarks.md
 bench: $(STAMP)
 	$(BIN)/python bench/world.py --members 100000 --weeks 52
-	$(BIN)/python bench/ingest.py --members 20000 --weeks 26
+	$(BIN)/python bench/http_client.py --pages 1000
+	$(BIN)/python bench/ingest.py --members 110000 --weeks 52
 
 clean:
 	rm -rf var dbt_project/target dbt_project/logs

@@ -68,13 +68,14 @@ class BatchWriter:
         self.final_dir = self.landing_dir / self.source / self.stream / self.batch_id
         self.tmp_dir = self.final_dir.with_name(f".{self.batch_id}.tmp")
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        self._gz = gzip.open(self.tmp_dir / RECORDS, "wb", compresslevel=3)
-        self._encode = msgspec.json.Encoder().encode
+        # Level 1: a third of level 3's CPU for ~10% more bytes; landing is written once and read once.
+        self._gz = gzip.open(self.tmp_dir / RECORDS, "wb", compresslevel=1)
+        self._encode_lines = msgspec.json.Encoder().encode_lines
 
     def add_page(self, path: str, status: int, body: bytes, records: list[Any]) -> None:
         """Land one page: its records, one per line, values untouched; the page's path and hash in metadata."""
         if records:
-            self._gz.write(b"\n".join(self._encode(r) for r in records) + b"\n")
+            self._gz.write(self._encode_lines(records))
         self.records += len(records)
         self.pages.append(
             {

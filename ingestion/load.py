@@ -127,30 +127,32 @@ class _DuckLoader:
         pk = json_path(m["primary_key"])
         con.execute("begin")
         try:
-            con.execute(
-                """create or replace temp table _batch as
-                   select row_number() over () as line_no, json as record,
-                          json_extract_string(json, ?) as pk, md5(json::varchar) as hash,
-                          json_extract_string(json, '$._quarantine_reason') as bad
-                   from read_json_objects(?, format = 'newline_delimited')""",
-                [pk, str(batch.records_file)],
-            )
+            # One pass inserts the good records; a batch holds each primary key once (the runner's guarantee), so
+            # only versions already in the table need skipping. A second, cheap scan quarantines the rest, and
+            # only runs when something was left out.
             loaded = con.execute(
                 f"""insert into {table}
-                    select ?, ?, ?::timestamptz, b.pk, b.hash, b.record from _batch as b
+                    select ?, ?, ?::timestamptz, b.pk, b.hash, b.record
+                    from (select json as record, json_extract_string(json, ?) as pk, md5(json) as hash,
+                                 json_extract_string(json, '$._quarantine_reason') as bad
+                          from read_json_objects(?, format = 'newline_delimited')) as b
                     where b.pk is not null and b.bad is null
                       and not exists (select 1 from {table} as t
-                                      where t._source = ? and t._pk = b.pk and t._hash = b.hash)
-                    qualify row_number() over (partition by b.pk, b.hash order by b.line_no) = 1
-                    order by b.line_no""",
-                [m["batch_id"], m["source"], m["extracted_at"], m["source"]],
+                                      where t._source = ? and t._pk = b.pk and t._hash = b.hash)""",
+                [m["batch_id"], m["source"], m["extracted_at"], pk, str(batch.records_file), m["source"]],
             ).fetchone()[0]
-            quarantined = con.execute(
-                """insert into raw._quarantine
-                   select ?, ?, ?, line_no, coalesce(bad, 'missing primary key ' || ?), record::varchar, now()
-                   from _batch where pk is null or bad is not null""",
-                [m["batch_id"], m["source"], m["stream"], m["primary_key"]],
-            ).fetchone()[0]
+            quarantined = 0
+            if loaded < m["records"]:
+                quarantined = con.execute(
+                    """insert into raw._quarantine
+                       select ?, ?, ?, line_no, coalesce(bad, 'missing primary key ' || ?), record::varchar, now()
+                       from (select row_number() over () as line_no, json as record,
+                                    json_extract_string(json, ?) as pk,
+                                    json_extract_string(json, '$._quarantine_reason') as bad
+                             from read_json_objects(?, format = 'newline_delimited'))
+                       where pk is null or bad is not null""",
+                    [m["batch_id"], m["source"], m["stream"], m["primary_key"], pk, str(batch.records_file)],
+                ).fetchone()[0]
             con.execute(
                 "insert into raw._batches values (?, ?, ?, ?, ?, ?, ?::timestamptz, now())",
                 [
@@ -163,7 +165,6 @@ class _DuckLoader:
                     m["extracted_at"],
                 ],
             )
-            con.execute("drop table _batch")
             con.execute("commit")
         except BaseException:
             con.execute("rollback")

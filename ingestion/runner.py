@@ -22,7 +22,7 @@ from ingestion.landing import BatchWriter, CursorStore, sweep_abandoned
 from ingestion.registry import SOURCE_TYPES
 from ingestion.runtime.errors import IngestionError, QuotaExhaustedError
 from ingestion.runtime.http import HttpClient
-from ingestion.runtime.paginate import dig, pages
+from ingestion.runtime.paginate import getter, pages
 from ingestion.runtime.spec import SourceType, Stream
 
 log = logging.getLogger("pulse.ingestion")
@@ -115,26 +115,26 @@ def run_stream(
     error = None
     try:
         try:
+            pk_of = getter(stream.primary_key)
+            cursor_of = getter(stream.cursor_field) if stream.cursor_field else None
             for page, records in walk():
                 n_pages += 1
                 fresh = []
                 for r in records:
-                    key = dig(r, stream.primary_key) if isinstance(r, dict) else None
-                    if key is not None and key in seen:
-                        continue
-                    seen.add(key)
+                    key = pk_of(r)
+                    if key is not None:
+                        if key in seen:
+                            continue
+                        seen.add(key)
                     fresh.append(r)
-                    if stream.cursor_field:
-                        ts = parse_ts(dig(r, stream.cursor_field), tz) if isinstance(r, dict) else None
+                if cursor_of is not None:
+                    for value in map(cursor_of, fresh):
+                        ts = parse_ts(value, tz)
                         if ts and (newest is None or ts > newest):
                             newest = ts
                 writer.add_page(page.path, page.status, page.body, fresh)
-                if stream.cursor_mode == "stop" and records:
-                    last = (
-                        parse_ts(dig(records[-1], stream.cursor_field), tz)
-                        if isinstance(records[-1], dict)
-                        else None
-                    )
+                if stream.cursor_mode == "stop" and records and cursor_of is not None:
+                    last = parse_ts(cursor_of(records[-1]), tz)
                     if last is not None and last < since:
                         break
         except QuotaExhaustedError as e:

@@ -35,6 +35,17 @@ def dig(data: Any, dotted: str) -> Any:
     return data
 
 
+def getter(dotted: str):
+    """A fast `dig(record, dotted)` for the runner's per-record loop: a plain key is one dict lookup."""
+    if dotted and "." not in dotted:
+
+        def get(record: Any) -> Any:
+            return record.get(dotted) if type(record) is dict else None
+
+        return get
+    return lambda record: dig(record, dotted) if isinstance(record, dict) else None
+
+
 def records_of(page: Page, stream: Stream) -> list[Any]:
     found = dig(page.data, stream.records)
     if found is None:
@@ -94,20 +105,22 @@ def pages(
                 return
             offset += len(recs)
     elif isinstance(p, BeforeId):
+        id_of = getter(p.id_field)
         before = None
         while True:
             page, recs = call(None if before is None else {p.param: before})
             yield page, recs
-            ids = [i for r in recs if isinstance(r, dict) and (i := _int_id(dig(r, p.id_field))) is not None]
+            ids = [i for i in map(_int_id, map(id_of, recs)) if i is not None]
             if not ids or min(ids) <= 1 or (before is not None and min(ids) > before):
                 return
             before = min(ids) - 1
     elif isinstance(p, AfterId):
+        id_of = getter(p.id_field)
         after = None
         while True:
             page, recs = call(None if after is None else {p.param: after})
             yield page, recs
-            ids = [i for r in recs if isinstance(r, dict) and (i := _int_id(dig(r, p.id_field))) is not None]
+            ids = [i for i in map(_int_id, map(id_of, recs)) if i is not None]
             if not ids or (after is not None and max(ids) <= after):
                 return
             after = max(ids)

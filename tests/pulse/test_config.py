@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ingestion.registry import SOURCE_TYPES
 from pulse.config import load_config
 from pulse.schema import ConfigError, Secret
 
@@ -19,6 +20,14 @@ ENV = {
     "PULSE_HASH_SALT": "s",
     "DISCOURSE_API_KEY": "k",
     "SHOPIFY_ACCESS_TOKEN": "t",
+    **{
+        name: "x"
+        for name in (
+            "REDDIT_CLIENT_ID REDDIT_CLIENT_SECRET DISCORD_BOT_TOKEN WECOM_CORP_ID WECOM_CORP_SECRET "
+            "WECHAT_MP_APP_ID WECHAT_MP_APP_SECRET WOO_CONSUMER_KEY WOO_CONSUMER_SECRET YOUZAN_CLIENT_ID "
+            "YOUZAN_CLIENT_SECRET YOUZAN_GRANT_ID"
+        ).split()
+    },
     "PULSE_SMTP_HOST": "localhost",
     "PULSE_SMTP_USER": "u",
     "PULSE_SMTP_PASSWORD": "p",
@@ -37,6 +46,9 @@ def test_example_and_demo_configs_are_valid():
     cfg = load_config(EXAMPLE, ENV)
     assert cfg["timezone"] == "Asia/Shanghai"
     assert cfg.source("shop")["credentials"]["access_token"] == "t"
+    # one example per source type, each valid against its type's own options
+    assert {s["type"] for s in cfg["sources"]} == set(SOURCE_TYPES)
+    assert cfg.source("drops")["options"]["streams"]["pos_orders"]["columns"]["amount"]["type"] == "decimal"
     assert isinstance(cfg["hash_salt"], Secret) and "s" not in repr(cfg["hash_salt"])
     assert ("forum", "zh-qa", "brand_cn") in cfg.channel_map()
     assert cfg["stakeholders"][1]["communities"] == ["brand_cn", "brand_global"]  # omitted = all
