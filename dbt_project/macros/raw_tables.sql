@@ -7,7 +7,15 @@
 {% macro raw_stream_tables() -%}
     {{ return([
         'discourse__users', 'discourse__categories', 'discourse__topics', 'discourse__posts',
+        'discourse__topic_posts', 'discourse__group_members',
         'shopify__customers', 'shopify__orders',
+        'reddit__submissions', 'reddit__comments',
+        'discord__members', 'discord__channels', 'discord__threads', 'discord__messages',
+        'wecom_groups__group_chats', 'wecom_groups__group_chat_details', 'wecom_groups__external_contacts',
+        'wechat_mp__followers', 'wechat_mp__user_info', 'wechat_mp__user_summary', 'wechat_mp__user_cumulate',
+        'wechat_mp__article_summary',
+        'woocommerce__customers', 'woocommerce__orders', 'woocommerce__coupons',
+        'youzan__trades', 'youzan__customers', 'youzan__points',
     ]) }}
 {%- endmacro %}
 

@@ -70,3 +70,35 @@ def pg_build(request, tmp_path_factory, raw_data) -> PgBuild:
     run = run_dbt(["build"], "postgres", work, env, BUILD_VARS)
     assert run.returncode == 0, run.stdout[-5000:]
     return PgBuild(db, run, "_work")
+
+
+@dataclass
+class SandboxRaw:
+    """A small world landed by every connector and loaded: see sandbox_raw.py."""
+
+    world: Any
+    landing: Path
+    duckdb: Path
+
+
+@pytest.fixture(scope="session")
+def sandbox_raw_data(tmp_path_factory) -> SandboxRaw:
+    from sandbox_raw import sandbox_raw
+
+    return SandboxRaw(*sandbox_raw(tmp_path_factory.mktemp("sandbox-raw")))
+
+
+@pytest.fixture(scope="session")
+def sandbox_pg(request, tmp_path_factory, sandbox_raw_data):
+    """A Postgres database holding the same raw tables (skips where Postgres is unavailable)."""
+    from sandbox_raw import load_postgres
+
+    from pulse.testing.postgres import PostgresUnavailable
+
+    try:
+        server = request.getfixturevalue("postgres")
+    except PostgresUnavailable as e:
+        pytest.skip(str(e))
+    db = server.create_database("sandbox_raw")
+    load_postgres(db, sandbox_raw_data.landing, tmp_path_factory.mktemp("sandbox-pg"))
+    return db

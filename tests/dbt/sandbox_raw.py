@@ -1,0 +1,82 @@
+"""Raw tables filled the way production fills them: a small sandbox world served over HTTP, every connector landing
+it (`pulse.sandbox.sources`), the loader loading it into DuckDB (and Postgres). Staging tests build their models on
+a copy and score them against the world that generated the data.
+
+    world, landing, raw = sandbox_raw(tmp)    # raw: a DuckDB file with every raw.<type>__<stream> table
+    path = copy_of(raw, tmp / "mine.duckdb")  # build into a copy: tests never share a dbt target
+    run = build_duckdb(path, ["--select", "staging.reddit"], tmp)
+"""
+
+from __future__ import annotations
+
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from dbt_helpers import BUILD_VARS, DbtRun, run_dbt
+
+from ingestion.load import load_landing
+from ingestion.runner import ingest_source
+from pulse.config import Config
+from pulse.sandbox.filedrops import write_drops
+from pulse.sandbox.server import make_server
+from pulse.sandbox.sources import sandbox_sources
+from pulse.sandbox.tables import World
+from pulse.sandbox.world import generate_world
+from pulse.warehouse import DuckDBWarehouse, PostgresWarehouse
+
+SEED, MEMBERS, WEEKS = 21, 600, 4
+
+
+def land_world(world: World, work: Path) -> Path:
+    """Serve `world`, land every source into `work/landing`; returns the landing folder."""
+    write_drops(world, work / "drops", broken=False)
+    server = make_server(world, rate_limits=False)
+    server.start()
+    try:
+        sources = sandbox_sources(world, server.url, work / "drops", timeout_seconds=10.0)
+        with ThreadPoolExecutor(len(sources)) as pool:
+            results = [r for rs in pool.map(lambda s: ingest_source(s, work / "landing", work / "state"), sources) for r in rs]
+    finally:
+        server.stop()
+    failed = [r for r in results if r.error]
+    assert not failed, failed
+    return work / "landing"
+
+
+def _config(work: Path, warehouse: dict) -> Config:
+    return Config(data={"warehouse": warehouse}, file=work / "pulse.yml", root=work)
+
+
+def sandbox_raw(work: Path) -> tuple[World, Path, Path]:
+    """(world, landing folder, DuckDB file holding the raw schema)."""
+    world = generate_world(SEED, MEMBERS, WEEKS)
+    landing = land_world(world, work)
+    path = work / "sandbox.duckdb"  # not raw.duckdb: the catalog would shadow the raw schema
+    wh = DuckDBWarehouse(
+        _config(work, {"type": "duckdb", "path": str(path), "memory_limit": "1GB", "threads": 2, "postgres": {}})
+    )
+    report = load_landing(wh, landing, [])
+    assert report.quarantined == 0, report
+    shutil.copyfile(wh.work_path, path)  # the loader writes the working copy; tests read a plain file
+    return world, landing, path
+
+
+def load_postgres(db, landing: Path, work: Path) -> None:
+    """Load the same landing folder into the Postgres database `db` (a pulse.testing.postgres server)."""
+    pg = {"host": db.host, "port": db.port, "user": db.user, "password": db.password, "dbname": db.dbname}
+    load_landing(PostgresWarehouse(_config(work, {"type": "postgres", "postgres": pg})), landing, [])
+
+
+def copy_of(raw: Path, target: Path) -> Path:
+    shutil.copyfile(raw, target)
+    return target
+
+
+def build_duckdb(path: Path, args: list[str], work: Path) -> DbtRun:
+    env = {"PULSE_DUCKDB_PATH": str(path), "PULSE_DUCKDB_MEMORY_LIMIT": "1GB", "PULSE_DUCKDB_THREADS": "2"}
+    return run_dbt(["build", *args], "duckdb", work, env, BUILD_VARS)
+
+
+def build_postgres(db, args: list[str], work: Path) -> DbtRun:
+    return run_dbt(["build", *args], "postgres", work, {**db.env(), "PULSE_SCHEMA_SUFFIX": "_work"}, BUILD_VARS)
