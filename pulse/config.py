@@ -208,6 +208,23 @@ RULES = Map(
         ),
         "health_weights": Field(DictOf(Num(lo=0)), default={}),
         "bot_usernames": Field(ListOf(Str()), default=["system", "discobot"]),
+        "identity": Field(
+            Map(
+                {
+                    "exclusions": Field(
+                        ListOf(Str()),
+                        default=[],
+                        doc="emails and phones that must never merge people (noreply, shared shop phones, test "
+                        "accounts); written in clear here, hashed before they reach the warehouse",
+                    ),
+                    "max_accounts_per_identifier": Field(
+                        Num(lo=2),
+                        default=20,
+                        doc="an email/phone/unionid on more accounts than this is a shared one, not a person's",
+                    ),
+                }
+            )
+        ),
     }
 )
 

@@ -42,21 +42,34 @@
 {%- endmacro %}
 
 
+{#
+    normalize_email(expr): whitespace (also ideographic and no-break spaces) removed, lowercased, and a `+tag`
+    sub-address dropped ('Taoma681+Shop@126.com' -> 'taoma681@126.com'): people sign up to a shop with
+    `name+shop@` and to the forum with `name@`, and every large mail provider delivers both to the same inbox.
+#}
 {% macro normalize_email(expr) -%}
-    nullif(lower(regexp_replace({{ expr }}, '{{ _whitespace_class() }}', '', 'g')), '')
+    nullif(
+        regexp_replace(lower(regexp_replace({{ expr }}, '{{ _whitespace_class() }}', '', 'g')), '[+][^@]*@', '@'),
+        ''
+    )
 {%- endmacro %}
 
 
 {#
-    normalize_phone(expr): a first, conservative rule (full E.164 by region comes later).
+    normalize_phone(expr): E.164 where the written form says the country, or a national format does unambiguously.
       1. keep the digits only; none left -> null
       2. written with a leading '+' (after whitespace)   -> '+' || digits        '+86 138 0013 8000' -> '+8613800138000'
                                                                                 '+1 (415) 555-0101' -> '+14155550101'
       3. leading '00' (international prefix)            -> '+' || the rest      '0086...' -> '+86...'
       4. 11 digits 1[3-9]xxxxxxxxx (mainland China mobile) -> '+86' || digits   '13800138000' -> '+8613800138000'
       5. 13 digits 861[3-9]... (mobile with country code, no '+') -> '+' || digits
-      6. anything else: the digits as they are, no country code is guessed
-         ('(415) 555-0101' -> '4155550101': a North American number gets +1 only when written with +1)
+      6. 10 digits [2-9]xx[2-9]xxxxxx (North American NXX-NXX-XXXX; no Chinese number is written so: mobiles
+         have 11 digits, landlines start with the 0 of their area code) -> '+1' || digits
+                                                                                '(206) 200-0068' -> '+12062000068'
+      7. 11 digits 07xxxxxxxxx (UK mobile, national format; a Chinese 07xx area code has 11-12 digits after
+         the 0 only with an 8-digit number, i.e. 12 digits) -> '+44' || digits without the 0
+                                                                                '07100 003498' -> '+447100003498'
+      8. anything else: the digits as they are, no country code is guessed
 #}
 {% macro normalize_phone(expr) -%}
     {%- set compact = "regexp_replace(" ~ expr ~ ", '" ~ _whitespace_class() ~ "', '', 'g')" -%}
@@ -69,6 +82,10 @@
             then '+86' || {{ digits }}
         when length({{ digits }}) = 13 and {{ digits }} like '861%' and substr({{ digits }}, 4, 1) between '3' and '9'
             then '+' || {{ digits }}
+        when length({{ digits }}) = 10 and substr({{ digits }}, 1, 1) between '2' and '9'
+            and substr({{ digits }}, 4, 1) between '2' and '9'
+            then '+1' || {{ digits }}
+        when length({{ digits }}) = 11 and {{ digits }} like '07%' then '+44' || substr({{ digits }}, 2)
         else {{ digits }}
     end
 {%- endmacro %}

@@ -1,0 +1,68 @@
+{{ config(materialized='table') }}
+{#
+    Which member each account belongs to: the connected components of the graph "two accounts share an
+    identifier" (transitive: A~B and B~C make one member), found by min-label propagation. Each account starts
+    with its rank in (created_at, account_key) order; every round, each identifier takes the smallest label of
+    its accounts and each account the smallest label of its identifiers, so a round crosses two account hops.
+    `var('identity_rounds')` rounds (default 8) settle any member whose accounts are at most 8 shared-identifier
+    steps from its anchor; `is_converged` (tested: always true) says one more round would change nothing.
+
+    member_id is derived from the member's anchor account, its earliest (created_at, account_key) one: data that
+    does not touch a member never changes its id, and when two members merge the one whose anchor is older keeps
+    its id (int_identity__merges records the other).
+#}
+{%- set rounds = var('identity_rounds', 8) | int %}
+with
+
+accounts as (
+    select
+        accounts.account_key,
+        row_number() over (
+            order by accounts.created_at nulls last, accounts.account_key
+        ) as anchor_rank
+    from {{ ref('int_identity__accounts') }} as accounts
+),
+
+edges as (
+    select * from {{ ref('int_identity__account_identifiers') }}
+),
+
+labels_0 as (
+    select accounts.account_key, accounts.anchor_rank as label
+    from accounts
+),
+{%- for i in range(1, rounds + 2) %}
+
+identifier_labels_{{ i }} as (
+    select edges.id_type, edges.id_value, min(labels_{{ i - 1 }}.label) as label
+    from edges
+    inner join labels_{{ i - 1 }} on edges.account_key = labels_{{ i - 1 }}.account_key
+    group by edges.id_type, edges.id_value
+),
+
+labels_{{ i }} as (
+    select
+        labels_{{ i - 1 }}.account_key,
+        least(labels_{{ i - 1 }}.label, coalesce(min(identifier_labels_{{ i }}.label), labels_{{ i - 1 }}.label))
+            as label
+    from labels_{{ i - 1 }}
+    left join edges on labels_{{ i - 1 }}.account_key = edges.account_key
+    left join identifier_labels_{{ i }}
+        on edges.id_type = identifier_labels_{{ i }}.id_type and edges.id_value = identifier_labels_{{ i }}.id_value
+    group by labels_{{ i - 1 }}.account_key, labels_{{ i - 1 }}.label
+),
+{%- endfor %}
+
+anchors as (
+    select accounts.anchor_rank, accounts.account_key as anchor_account_key
+    from accounts
+)
+
+select
+    labels_{{ rounds }}.account_key,
+    'M' || substr(md5(anchors.anchor_account_key), 1, 15) as member_id,
+    anchors.anchor_account_key,
+    labels_{{ rounds + 1 }}.label = labels_{{ rounds }}.label as is_converged
+from labels_{{ rounds }}
+inner join anchors on labels_{{ rounds }}.label = anchors.anchor_rank
+inner join labels_{{ rounds + 1 }} on labels_{{ rounds }}.account_key = labels_{{ rounds + 1 }}.account_key
