@@ -3,8 +3,10 @@
 Each batch's rows and its row in the manifest `raw._batches` are written in one transaction: a batch is either
 loaded whole and recorded, or not at all, so re-running after any failure never duplicates. Records without their
 primary key go to `raw._quarantine` with the reason, in the same transaction; nothing is dropped silently.
-A record identical to one already loaded for the same source and key (same content hash: a re-fetch inside the
-lookback window, or an unchanged full-refresh stream) is not stored again, so raw tables hold each version once.
+A record identical to the latest version already loaded for the same source and key (same content hash: a re-fetch
+inside the lookback window, or an unchanged full-refresh stream) is not stored again, so raw tables hold each change
+once. Only the latest counts: a value changed and then changed back (A -> B -> A) stores the second A, so that
+staging's "latest version" is A again. (Batch ids sort by extraction time, so the greatest is the latest.)
 A connector that cannot make a record out of its input (a file row with the wrong number of columns, bytes that
 are not text in the declared encoding) lands `{"_quarantine_reason": ..., ...}`; it is quarantined with that reason.
 """
@@ -137,8 +139,9 @@ class _DuckLoader:
                                  json_extract_string(json, '$._quarantine_reason') as bad
                           from read_json_objects(?, format = 'newline_delimited')) as b
                     where b.pk is not null and b.bad is null
-                      and not exists (select 1 from {table} as t
-                                      where t._source = ? and t._pk = b.pk and t._hash = b.hash)""",
+                      and not exists (select 1 from (select _pk, arg_max(_hash, _batch_id) as _hash
+                                                     from {table} where _source = ? group by _pk) as t
+                                      where t._pk = b.pk and t._hash = b.hash)""",
                 [m["batch_id"], m["source"], m["extracted_at"], pk, str(batch.records_file), m["source"]],
             ).fetchone()[0]
             quarantined = 0
@@ -217,8 +220,9 @@ class _PgLoader:
                         from (select line_no, line::jsonb #>> %s as pk, md5(line) as hash, line::jsonb as record
                               from _batch) as b
                         where b.pk is not null and b.record ->> '_quarantine_reason' is null
-                          and not exists (select 1 from {table} as t
-                                          where t._source = %s and t._pk = b.pk and t._hash = b.hash)
+                          and not exists (select 1 from (select distinct on (_pk) _pk, _hash from {table}
+                                                         where _source = %s order by _pk, _batch_id desc) as t
+                                          where t._pk = b.pk and t._hash = b.hash)
                         order by b.pk, b.hash, b.line_no""",
                     (m["batch_id"], m["source"], m["extracted_at"], pk_path, m["source"]),
                 )

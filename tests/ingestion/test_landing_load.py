@@ -82,6 +82,13 @@ def test_duckdb_load_is_exactly_once_and_quarantines(tmp_path):
         reason = con.execute("select reason, record from raw._quarantine").fetchone()
         assert reason[0] == "missing primary key id" and "no key" in reason[1]
         assert _counts(con, "select count(*) from raw._channels") == 1
+    # changed back: the old content is the latest again, so it is stored again (once)
+    land(landing, [{"id": 2, "raw": "b"}])
+    assert load_landing(wh, landing, []).records == 1
+    land(landing, [{"id": 2, "raw": "b"}])
+    assert load_landing(wh, landing, []).records == 0
+    with wh.writer() as con:
+        assert _counts(con, "select count(*) from raw.discourse__posts where _pk = '2'") == 3
 
 
 @pytest.mark.postgres
@@ -111,8 +118,16 @@ def test_postgres_load_is_exactly_once(tmp_path, postgres):
     first = load_landing(wh, landing, [("pg_forum", None, "brand")])
     assert (first.records, first.quarantined) == (2, 1)
     assert load_landing(wh, landing, []).records == 0
+    for raw, stored in (
+        ("changed", 1),
+        ('a\\b\t"q"', 1),
+        ('a\\b\t"q"', 0),
+    ):  # A -> B -> A stores the second A
+        land(landing, [{"id": 1, "raw": raw}], source="pg_forum")
+        assert load_landing(wh, landing, []).records == stored
     with wh.reader() as con, con.cursor() as cur:
         cur.execute(
             "select _record ->> 'raw' from raw.discourse__posts where _source = 'pg_forum' and _pk = '1'"
+            " order by _batch_id desc limit 1"
         )
         assert cur.fetchone()[0] == 'a\\b\t"q"'
