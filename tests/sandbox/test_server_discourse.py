@@ -194,6 +194,34 @@ def test_topic_first_chunk_and_the_rest(http, server, world):
     assert get(http, server, "/t/some-slug/1004.json")["id"] == 1004
 
 
+def test_every_topic_gives_every_post_by_id(http, server, world):
+    """All of a topic's posts in one request, whatever the chunk; ids of other topics, or of none, are not served."""
+    posts = world["discourse_posts"]
+    for tid in world["discourse_topics"]["topic_id"]:
+        stream = get(http, server, f"/t/{tid}.json")["post_stream"]["stream"]
+        assert stream == posts[posts["topic_id"] == tid].sort_values("post_number")["post_id"].tolist()
+        stranger = int(posts.loc[posts["topic_id"] != tid, "post_id"].iloc[0])
+        asked = [("post_ids[]", x) for x in [stranger, 99999, *reversed(stream)]]
+        r = http.get(f"{server.url}/discourse/t/{tid}/posts.json", params=asked, timeout=10)
+        assert [p["id"] for p in r.json()["post_stream"]["posts"]] == stream, tid
+
+
+def test_topic_views_send_raw_only_with_include_raw(http, server, world):
+    raw = world["discourse_posts"].set_index("post_id")["raw"]
+    plain = get(http, server, "/t/1004.json")["post_stream"]["posts"]
+    assert all("raw" not in p for p in plain)
+    for value in ("true", "false"):  # Ruby's !!params[:include_raw]: any value means yes
+        posts = get(http, server, "/t/1004.json", include_raw=value)["post_stream"]["posts"]
+        assert [p["raw"] for p in posts] == [raw[p["id"]] for p in posts]
+    ids = [p["id"] for p in plain[:3]]
+    by_id = get(http, server, "/t/1004/posts.json", **{"post_ids[]": ids})["post_stream"]["posts"]
+    assert [p["id"] for p in by_id] == ids and all("raw" not in p for p in by_id)
+    by_id = get(http, server, "/t/1004/posts.json", include_raw="1", **{"post_ids[]": ids})["post_stream"]
+    assert [p["raw"] for p in by_id["posts"]] == [raw[i] for i in ids]
+    # /posts.json always sends raw, as the recording shows.
+    assert all("raw" in p for p in get(http, server, "/posts.json")["latest_posts"])
+
+
 def test_topic_accepted_answer(http, server, world):
     topics = world["discourse_topics"]
     solved = topics[topics["has_accepted_answer"]].iloc[0]
@@ -214,6 +242,101 @@ def test_topic_not_found(http, server):
         "errors": ["The requested URL or resource could not be found."],
         "error_type": "not_found",
     }
+
+
+def group_members_of(world) -> dict[str, set[int]]:
+    """Discourse's automatic groups (and the sandbox's one custom group) from the users table."""
+    u = world["discourse_users"]
+    u = u[u["user_id"] > 0]
+    staff = u["admin"] | u["moderator"]
+    masks = {
+        "admins": u["admin"],
+        "moderators": u["moderator"],
+        "staff": staff,
+        **{f"trust_level_{n}": u["trust_level"] >= n for n in range(5)},
+        "community_team": staff | (u["trust_level"] >= 4),
+    }
+    return {name: set(u.loc[mask, "user_id"].astype(int)) for name, mask in masks.items()}
+
+
+def test_groups_list_the_automatic_groups_by_name(http, server, world):
+    body = get(http, server, "/groups.json")
+    groups = body["groups"]
+    expected = group_members_of(world)
+    assert [g["name"] for g in groups] == sorted(expected)  # `everyone` (id 0) is never listed
+    assert body["total_rows_groups"] == len(groups) == 9
+    assert body["load_more_groups"] == "/discourse/groups?page=1"
+    ids = {g["name"]: g["id"] for g in groups}
+    assert [ids[f"trust_level_{n}"] for n in range(5)] == [10, 11, 12, 13, 14]
+    assert (ids["admins"], ids["moderators"], ids["staff"]) == (1, 2, 3)
+    for g in groups:
+        assert g["user_count"] == len(expected[g["name"]])
+        assert g["automatic"] is (g["name"] != "community_team")
+        assert ("display_name" in g) is g["automatic"]
+        assert g["can_see_members"] is True
+    # Past the end: no groups, and still a next page.
+    past = get(http, server, "/groups.json", page=1)
+    assert past["groups"] == [] and past["total_rows_groups"] == 9
+    assert past["load_more_groups"] == "/discourse/groups?page=2"
+    by_count = get(http, server, "/groups.json", order="user_count")["groups"]
+    assert [g["user_count"] for g in by_count] == sorted((g["user_count"] for g in groups), reverse=True)
+
+
+def test_group_members_page_by_offset_owners_first(http, server, world):
+    expected = group_members_of(world)
+    users = world["discourse_users"].set_index("user_id")
+    for name, ids in expected.items():
+        seen, offset = [], 0
+        while True:
+            body = get(http, server, f"/groups/{name}/members.json", limit=40, offset=offset)
+            assert body["meta"] == {"total": len(ids), "limit": 40, "offset": offset}
+            if not body["members"]:
+                break
+            seen += body["members"]
+            offset += len(body["members"])
+        assert [m["id"] for m in seen] == list(dict.fromkeys(m["id"] for m in seen))  # each member once
+        assert {m["id"] for m in seen} == ids, name
+        owners = {m["id"] for m in body["owners"]}
+        assert owners == (set(users.index[users["admin"]]) if name == "community_team" else set())
+        # Owners first, then username descending (the default direction).
+        rest = [m["username"] for m in seen if m["id"] not in owners]
+        assert [m["id"] for m in seen[: len(owners)]] == sorted(
+            owners, key=lambda i: users.loc[i, "username"]
+        )[::-1]
+        assert rest == sorted(rest, reverse=True)
+    member = get(http, server, "/groups/trust_level_0/members.json", limit=1)["members"][0]
+    row = users.loc[member["id"]]
+    assert (member["username"], member["name"]) == (row["username"], row["name"])
+    assert ISO_MS_Z.match(member["added_at"]) and ISO_MS_Z.match(member["last_seen_at"])
+
+
+def test_group_members_defaults_order_and_bad_parameters(http, server):
+    body = get(http, server, "/groups/trust_level_0/members.json")
+    assert body["meta"] == {"total": 130, "limit": 50, "offset": 0} and len(body["members"]) == 50
+    ascending = get(http, server, "/groups/trust_level_0/members.json", asc="true", limit=1000)["members"]
+    names = [m["username"] for m in ascending]
+    assert names == sorted(names) and len(names) == 130
+    assert get(http, server, "/groups/TRUST_LEVEL_0/members.json", limit=0)["members"] == []
+    for params in ({"limit": 1001}, {"limit": -1}, {"offset": -5}):
+        r = http.get(f"{server.url}/discourse/groups/trust_level_0/members.json", params=params, timeout=10)
+        assert r.status_code == 400 and r.json()["error_type"] == "invalid_parameters", params
+    r = http.get(f"{server.url}/discourse/groups/no_such_group/members.json", timeout=10)
+    assert r.status_code == 404 and r.json()["error_type"] == "not_found"
+
+
+def test_groups_hold_human_users_only(world):
+    """System users (ids <= 0: system, discobot) are in no group's members and counts."""
+    users = world["discourse_users"].copy()
+    users.loc[users["user_id"] == 1, "user_id"] = -1  # the tiny world's admin becomes `system`
+    robots = type(world)(tables={**world.tables, "discourse_users": users}, meta=world.meta)
+    with running_server(robots, rate_limits=False) as s, requests.Session() as http:
+        http.headers.update(AUTH)
+        groups = {g["name"]: g for g in get(http, s, "/groups.json")["groups"]}
+        assert groups["admins"]["user_count"] == 0
+        assert get(http, s, "/groups/admins/members.json")["members"] == []
+        everyone = get(http, s, "/groups/trust_level_0/members.json", limit=1000)
+        assert everyone["meta"]["total"] == len(users) - 1
+        assert -1 not in {m["id"] for m in everyone["members"]}
 
 
 def test_users_page_through_everyone(http, server, world):
@@ -266,8 +389,9 @@ def test_users_page_zero_is_page_one_and_emails_need_show_emails(http, server):
         {"Api-Key": DISCOURSE_KEY, "Api-Username": "nobody"},
     ],
 )
-def test_auth_failures_are_403(server, headers):
-    r = requests.get(f"{server.url}/discourse/latest.json", headers=headers, timeout=10)
+@pytest.mark.parametrize("path", ["/latest.json", "/groups.json", "/groups/admins/members.json"])
+def test_auth_failures_are_403(server, headers, path):
+    r = requests.get(f"{server.url}/discourse{path}", headers=headers, timeout=10)
     assert r.status_code == 403
     assert r.json() == {
         "errors": ["You are not permitted to view the requested resource."],
@@ -329,6 +453,8 @@ def test_world_read_back_from_parquet_serves_the_same(tmp_path, world):
         "/t/1004.json",
         "/categories.json",
         "/admin/users/list/active.json?show_emails=true&order=created&asc=true",
+        "/groups.json",
+        "/groups/community_team/members.json?limit=1000",
     )
     with running_server(world, rate_limits=False) as a, running_server(again, rate_limits=False) as b:
         for path in paths:

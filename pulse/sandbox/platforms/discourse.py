@@ -1,7 +1,8 @@
 """Discourse, as an admin API key sees it, over the World's `discourse_*` tables.
 
 Paths (under the `/discourse` prefix): `/categories.json`, `/latest.json`, `/posts.json`,
-`/t/{id}.json` (also `/t/{slug}/{id}.json`), `/t/{id}/posts.json`, `/admin/users/list/{query}.json`.
+`/t/{id}.json` (also `/t/{slug}/{id}.json`), `/t/{id}/posts.json`, `/admin/users/list/{query}.json`,
+`/groups.json`, `/groups/{name}/members.json`.
 
 Shapes follow the recorded responses in `real-api-samples/discourse/`. Behaviour worth knowing:
 - `/posts.json?before=ID` returns the 50 latest public posts with `id <= ID`: the boundary post is
@@ -14,6 +15,19 @@ Shapes follow the recorded responses in `real-api-samples/discourse/`. Behaviour
   and page 1 are the same page (Discourse's `params[:page].to_i - 1`). Emails only with
   `show_emails=true`. `order` in created|seen|username|email|trust_level; `asc` (or `ascending`) set to
   anything non-empty means ascending.
+- `/t/{id}.json`: `post_stream.stream` lists every post id (deleted ones too: the admin view), `posts` only
+  the first 20; `/t/{id}/posts.json?post_ids[]=..` returns the asked posts of that topic (any number, in
+  post_number order; ids of other topics are ignored). Both send each post's `raw` only with `include_raw`
+  present (any value, as Ruby's `!!params[:include_raw]`).
+- Groups are Discourse's automatic ones, derived from the users table as `Group.refresh_automatic_group!` does:
+  `admins` (id 1), `moderators` (2), `staff` (3: either), `trust_level_0`..`trust_level_4` (10..14: trust level
+  >= N, so the levels nest), plus one custom group, `community_team` (staff and trust level 4, the admins its
+  owners). Members are "human users" only: ids <= 0 (system, discobot) never appear and are not counted.
+- `/groups.json`: the admin's view (automatic groups included, `everyone` never), by name, 36 a page (`page`
+  from 0); `total_rows_groups`, and `load_more_groups` on every page, even past the end.
+- `/groups/{name}/members.json`: `limit` (default 50; < 0 or > 1000 is 400 `invalid_parameters`) and `offset`;
+  `members` has the group's owners first, then username descending (`asc` present: ascending); `owners`
+  (every owner, on every page) and `meta: {total, limit, offset}` as asked. Unknown group: 404.
 - Auth: `Api-Key` and `Api-Username` headers; anything else is 403 `invalid_access`.
 - 60 requests per minute per key (the window shrinks by `rate_scale`); over it 429 with
   `Retry-After` (whole seconds) and the `rate_limit` error JSON.
@@ -26,7 +40,8 @@ import math
 import re
 import threading
 from collections.abc import Callable, Mapping
-from urllib.parse import urlencode
+from typing import NamedTuple
+from urllib.parse import unquote, urlencode
 
 import numpy as np
 import pandas as pd
@@ -98,6 +113,17 @@ POSTS_PER_PAGE = 50
 USERS_PER_PAGE = 100
 TOPIC_CHUNK = 20
 RATE_LIMIT_PER_MINUTE = 60
+GROUPS_PER_PAGE = 36  # desktop; mobile user agents get 15
+MEMBERS_LIMIT_DEFAULT = 50
+MEMBERS_LIMIT_MAX = 1000
+# Discourse's Group::AUTO_GROUPS (less `everyone`, id 0, which has no members table and is never listed).
+AUTO_GROUPS = {
+    "admins": 1,
+    "moderators": 2,
+    "staff": 3,
+    **{f"trust_level_{n}": 10 + n for n in range(5)},
+}
+CUSTOM_GROUP = ("community_team", 41)
 
 FORBIDDEN = {
     "errors": ["You are not permitted to view the requested resource."],
@@ -109,6 +135,7 @@ COLORS = ("0088CC", "BF1E2E", "F1592A", "12A89D", "25AAE2", "3AB54A", "652D90", 
 _TOPIC_PATH = re.compile(r"^/t/(?:[^/]+/)?(\d+)(?:/\d+)?\.json$")
 _TOPIC_POSTS_PATH = re.compile(r"^/t/(\d+)/posts\.json$")
 _USER_LIST_PATH = re.compile(r"^/admin/users/list/([a-z_]+)\.json$")
+_GROUP_MEMBERS_PATH = re.compile(r"^/groups/([^/]+)/members\.json$")
 
 
 def ruby_to_i(text: str | None) -> int:
@@ -142,6 +169,21 @@ def age_words(seconds: float | None) -> str | None:
     if days < 365:
         return f"{int(days // 30)}mon"
     return f"{int(days // 365)}y"
+
+
+def _include_raw(request: Request) -> bool:
+    """Ruby's `!!params[:include_raw]`: present with any value (even "false") means yes."""
+    return "include_raw" in request.query
+
+
+class _Group(NamedTuple):
+    """A group and its `group_users`: member rows of the users table (by row, not id), and which of them own it."""
+
+    id: int
+    name: str
+    automatic: bool
+    rows: np.ndarray
+    owners: frozenset[int]
 
 
 class _FragmentCache:
@@ -185,8 +227,10 @@ class DiscoursePlatform:
         self._load_topics(table(tables, "discourse_topics", TOPICS))
         self._load_posts(table(tables, "discourse_posts", POSTS))
         self._derive()
+        self._derive_groups()
         self._latest_orders: dict[tuple[str, bool], tuple[np.ndarray, int]] = {}
         self._user_orders: dict[tuple[str, str, bool], np.ndarray] = {}
+        self._member_orders: dict[tuple[int, bool], np.ndarray] = {}
 
     # ------------------------------------------------------------------ loading
     def _load_users(self, u: pd.DataFrame) -> None:
@@ -313,12 +357,47 @@ class DiscoursePlatform:
         self.now_ms = max(stamps) if stamps else 0
 
         self.latest_cache = _FragmentCache(n_posts, lambda i: self._post(i, topic_view=False))
-        self.topic_post_cache = _FragmentCache(n_posts, lambda i: self._post(i, topic_view=True))
+        # Topic views send `raw` only with `include_raw`: one cache for each answer.
+        self.topic_post_cache = {
+            raw: _FragmentCache(n_posts, lambda i, raw=raw: self._post(i, topic_view=True, raw=raw))
+            for raw in (False, True)
+        }
         self.topic_item_cache = _FragmentCache(len(self.t_id), self._topic_item)
         self.user_cache = {
             show: _FragmentCache(len(self.u_id), lambda i, show=show: self._admin_user(i, show))
             for show in (False, True)
         }
+
+    def _derive_groups(self) -> None:
+        """Each group's member rows (human users: id > 0) and owner rows, as Discourse keeps `group_users`."""
+        humans = np.asarray(
+            [r for r, uid in enumerate(self.u_id) if uid is not None and uid > 0], dtype=np.int64
+        )
+        admin = np.asarray([self.u_admin[r] for r in humans], dtype=bool)
+        moderator = np.asarray([self.u_moderator[r] for r in humans], dtype=bool)
+        trust = np.asarray([self.u_trust[r] for r in humans], dtype=np.int64)
+        wanted = {
+            "admins": admin,
+            "moderators": moderator,
+            "staff": admin | moderator,
+            **{f"trust_level_{n}": trust >= n for n in range(5)},
+        }
+        groups = [
+            _Group(AUTO_GROUPS[name], name, True, humans[mask], frozenset()) for name, mask in wanted.items()
+        ]
+        team = humans[admin | moderator | (trust >= 4)]
+        owners = frozenset(int(r) for r in humans[admin])
+        groups.append(_Group(CUSTOM_GROUP[1], CUSTOM_GROUP[0], False, team, owners))
+        groups.sort(key=lambda g: g.name)  # Group.visible_groups: by name
+        self.groups = groups
+        self.group_by_name = {g.name: g for g in groups}
+        # last_posted_at of each user (their newest post that is not deleted)
+        self.u_last_posted: dict[int, str] = {}
+        for uid, created, deleted in zip(self.p_user, self.p_created, self.p_deleted, strict=True):
+            if uid is not None and deleted is None and created is not None:
+                if created > self.u_last_posted.get(uid, ""):
+                    self.u_last_posted[uid] = created
+        self.member_cache = _FragmentCache(len(self.u_id), self._member)
 
     # ------------------------------------------------------------------ serializers
     def _avatar(self, username: str | None) -> str:
@@ -337,7 +416,8 @@ class DiscoursePlatform:
             "avatar_template": self._avatar(self.u_username[r]),
         }
 
-    def _post(self, i: int, topic_view: bool) -> dict:
+    def _post(self, i: int, topic_view: bool, raw: bool = True) -> dict:
+        """One post as `/posts.json` (topic_view False) or a topic view sends it; `raw` only when asked for."""
         uid = self.p_user[i]
         ur = self.u_row.get(uid)
         username = self.u_username[ur] if ur is not None else None
@@ -391,7 +471,7 @@ class DiscoursePlatform:
                 "can_wiki": True,
                 "read": True,
                 "user_title": None,
-                "raw": self.p_raw[i],
+                **({"raw": self.p_raw[i]} if raw else {}),
                 "actions_summary": [{"id": 2, "count": likes, "can_act": True}] if likes else [],
                 "moderator": moderator,
                 "admin": admin,
@@ -488,6 +568,62 @@ class DiscoursePlatform:
                 )
         return item
 
+    def _group_item(self, group: _Group) -> dict:
+        """BasicGroupSerializer as an admin sees it (`display_name` only for automatic groups)."""
+        gid, name, automatic, rows, _owners = group
+        item = {"id": gid, "automatic": automatic, "name": name}
+        if automatic:
+            item["display_name"] = name
+        item.update(
+            {
+                "user_count": len(rows),
+                "mentionable_level": 0,
+                "messageable_level": 99 if name == "moderators" else 0,
+                "visibility_level": 1 if automatic else 0,
+                "primary_group": False,
+                "title": None,
+                "grant_trust_level": None,
+                "incoming_email": None,
+                "has_messages": False,
+                "flair_url": None,
+                "flair_bg_color": None,
+                "flair_color": None,
+                "bio_raw": None,
+                "bio_cooked": None,
+                "bio_excerpt": None,
+                "public_admission": False,
+                "public_exit": False,
+                "allow_membership_requests": False,
+                "full_name": None if automatic else "Community team",
+                "default_notification_level": 2 if name == "moderators" else 3,
+                "membership_request_template": None,
+                "members_visibility_level": 0,
+                "can_see_members": True,
+                "publish_read_state": False,
+                "automatic_membership_email_domains": None,
+            }
+        )
+        return item
+
+    def _member(self, r: int) -> dict:
+        """GroupUserSerializer: the user, when they were added (here: when they joined) and when last active."""
+        uid = self.u_id[r]
+        return {
+            "id": uid,
+            "username": self.u_username[r],
+            "name": self.u_name[r],
+            "avatar_template": self._avatar(self.u_username[r]),
+            "title": None,
+            "last_posted_at": self.u_last_posted.get(uid),
+            "last_seen_at": self.u_seen[r],
+            "added_at": self.u_created[r],
+            "timezone": None,
+            "primary_group_name": None,
+            "primary_group_flair_url": None,
+            "primary_group_flair_bg_color": None,
+            "primary_group_flair_color": None,
+        }
+
     def _admin_user(self, r: int, show_emails: bool) -> dict:
         seen_ms = int(self.u_seen_ms[r])
         created_ms = int(self.u_created_ms[r])
@@ -561,6 +697,10 @@ class DiscoursePlatform:
             return self.topic(int(m.group(1)), request)
         if m := _USER_LIST_PATH.match(path):
             return self.user_list(m.group(1), request)
+        if path in ("/groups.json", "/groups"):
+            return self.group_list(request)
+        if m := _GROUP_MEMBERS_PATH.match(path):
+            return self.group_members(unquote(m.group(1)), request)
         return json_response(404, NOT_FOUND)
 
     def rate_limited(self, wait: float, error_code: bool = False) -> Response:
@@ -588,12 +728,14 @@ class DiscoursePlatform:
             self.limiter.reset()
 
     def warm(self) -> None:
-        """Encode every post, topic and user now rather than on first request."""
+        """Encode every post, topic and user now rather than on first request. Of the topic views, only the
+        `include_raw` one (what connectors ask for); the other is encoded as asked."""
         for cache in (
             self.latest_cache,
-            self.topic_post_cache,
+            self.topic_post_cache[True],
             self.topic_item_cache,
             *self.user_cache.values(),
+            self.member_cache,
         ):
             cache.warm()
 
@@ -823,7 +965,7 @@ class DiscoursePlatform:
         }
         encoded = dumps(head)
         stream_json = dumps(stream)
-        posts = self.topic_post_cache.join(rows[:TOPIC_CHUNK])
+        posts = self.topic_post_cache[_include_raw(request)].join(rows[:TOPIC_CHUNK])
         post_stream = b'{"posts":[' + posts + b'],"stream":' + stream_json + b"}"
         body = encoded.replace(b'"post_stream":null', b'"post_stream":' + post_stream, 1)
         return Response(200, body)
@@ -840,7 +982,7 @@ class DiscoursePlatform:
             rows = rows[:TOPIC_CHUNK]
         body = (
             b'{"post_stream":{"posts":['
-            + self.topic_post_cache.join(rows)
+            + self.topic_post_cache[_include_raw(request)].join(rows)
             + b']},"id":'
             + str(topic_id).encode()
             + b"}"
@@ -913,6 +1055,69 @@ class DiscoursePlatform:
         rows = ranked[page * USERS_PER_PAGE : (page + 1) * USERS_PER_PAGE]
         show = request.arg("show_emails") == "true"
         return Response(200, b"[" + self.user_cache[show].join(rows) + b"]")
+
+    def group_list(self, request: Request) -> Response:
+        """`/groups.json`: by name (or `order=user_count`, descending unless `asc`), 36 a page."""
+        page = max(ruby_to_i(request.arg("page")), 0)
+        groups = self.groups
+        if request.arg("order") == "user_count":
+            ascending = bool(request.arg("asc"))
+            groups = sorted(groups, key=lambda g: len(g.rows), reverse=not ascending)  # then by name
+        rows = groups[page * GROUPS_PER_PAGE : (page + 1) * GROUPS_PER_PAGE]
+        more = {"page": str(page + 1), **{k: request.arg(k) for k in ("order", "asc") if request.arg(k)}}
+        body = {
+            "groups": [self._group_item(g) for g in rows],
+            "extras": {"type_filters": ["my", "owner", "public", "close", "automatic"]},
+            "total_rows_groups": len(groups),
+            "load_more_groups": f"{request.prefix}/groups?{urlencode(more)}",
+        }
+        return json_response(200, body)
+
+    def _member_order(self, group: _Group, ascending: bool) -> np.ndarray:
+        """A group's member rows as `members.json` pages them: owners first, then by username."""
+        key = (group.id, ascending)
+        with self._lock:
+            cached = self._member_orders.get(key)
+        if cached is not None:
+            return cached
+        by_name = sorted(
+            group.rows.tolist(), key=lambda r: (self.u_username[r] or "").lower(), reverse=not ascending
+        )
+        owners = [r for r in by_name if r in group.owners]
+        ranked = np.asarray(owners + [r for r in by_name if r not in group.owners], dtype=np.int64)
+        with self._lock:
+            self._member_orders[key] = ranked
+        return ranked
+
+    def group_members(self, name: str, request: Request) -> Response:
+        group = self.group_by_name.get(name.lower())
+        if group is None:
+            return json_response(404, NOT_FOUND)
+        limit = ruby_to_i(request.arg("limit")) if request.arg("limit") is not None else MEMBERS_LIMIT_DEFAULT
+        offset = ruby_to_i(request.arg("offset"))
+        for param, bad in (("limit", limit < 0 or limit > MEMBERS_LIMIT_MAX), ("offset", offset < 0)):
+            if bad:
+                return json_response(400, invalid_parameters(param))
+        ranked = self._member_order(group, bool(request.arg("asc")))
+        meta = {"total": len(ranked), "limit": limit, "offset": offset}
+        body = (
+            b'{"members":['
+            + self.member_cache.join(ranked[offset : offset + limit])
+            + b'],"owners":['
+            + self.member_cache.join(ranked[: len(group.owners)])  # ranked first
+            + b'],"meta":'
+            + dumps(meta)
+            + b"}"
+        )
+        return Response(200, body)
+
+
+def invalid_parameters(name: str) -> dict:
+    """Discourse::InvalidParameters as the API renders it (HTTP 400)."""
+    return {
+        "errors": [f"You supplied invalid parameters to the request: {name}"],
+        "error_type": "invalid_parameters",
+    }
 
 
 PLATFORM = PlatformSpec(
