@@ -79,7 +79,9 @@ def _dbt_vars(config: Config) -> dict[str, Any]:
         "business_timezone": config["timezone"],
         "bot_usernames": config["rules"]["bot_usernames"],
         "identity_exclusions": config["rules"]["identity"]["exclusions"],
-        "identity_max_accounts_per_identifier": int(config["rules"]["identity"]["max_accounts_per_identifier"]),
+        "identity_max_accounts_per_identifier": int(
+            config["rules"]["identity"]["max_accounts_per_identifier"]
+        ),
     }
 
 

@@ -10,7 +10,11 @@
 #}
 
 {% macro identity_account_sources() -%}
-    {{ return(['int_identity__discourse_accounts', 'int_identity__shopify_accounts']) }}
+    {{ return([
+        'int_identity__discourse_accounts', 'int_identity__shopify_accounts', 'int_identity__woocommerce_accounts',
+        'int_identity__youzan_accounts', 'int_identity__wecom_groups_accounts', 'int_identity__wechat_mp_accounts',
+        'int_identity__discord_accounts', 'int_identity__reddit_accounts',
+    ]) }}
 {%- endmacro %}
 
 

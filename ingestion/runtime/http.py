@@ -93,7 +93,9 @@ def _retry_after(headers, body: bytes = b"") -> float | None:
 
 
 # Our retry loop decides; urllib3 only follows redirects (as requests does for GET).
-_NO_RETRIES = urllib3.Retry(total=None, connect=0, read=0, status=0, other=0, redirect=5, raise_on_redirect=False)
+_NO_RETRIES = urllib3.Retry(
+    total=None, connect=0, read=0, status=0, other=0, redirect=5, raise_on_redirect=False
+)
 
 
 def _pool_for(base_url: str) -> urllib3.PoolManager:

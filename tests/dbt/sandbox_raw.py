@@ -36,7 +36,11 @@ def land_world(world: World, work: Path) -> Path:
     try:
         sources = sandbox_sources(world, server.url, work / "drops", timeout_seconds=10.0)
         with ThreadPoolExecutor(len(sources)) as pool:
-            results = [r for rs in pool.map(lambda s: ingest_source(s, work / "landing", work / "state"), sources) for r in rs]
+            results = [
+                r
+                for rs in pool.map(lambda s: ingest_source(s, work / "landing", work / "state"), sources)
+                for r in rs
+            ]
     finally:
         server.stop()
     failed = [r for r in results if r.error]
@@ -54,7 +58,9 @@ def sandbox_raw(work: Path) -> tuple[World, Path, Path]:
     landing = land_world(world, work)
     path = work / "sandbox.duckdb"  # not raw.duckdb: the catalog would shadow the raw schema
     wh = DuckDBWarehouse(
-        _config(work, {"type": "duckdb", "path": str(path), "memory_limit": "1GB", "threads": 2, "postgres": {}})
+        _config(
+            work, {"type": "duckdb", "path": str(path), "memory_limit": "1GB", "threads": 2, "postgres": {}}
+        )
     )
     report = load_landing(wh, landing, [])
     assert report.quarantined == 0, report
@@ -79,4 +85,6 @@ def build_duckdb(path: Path, args: list[str], work: Path) -> DbtRun:
 
 
 def build_postgres(db, args: list[str], work: Path) -> DbtRun:
-    return run_dbt(["build", *args], "postgres", work, {**db.env(), "PULSE_SCHEMA_SUFFIX": "_work"}, BUILD_VARS)
+    return run_dbt(
+        ["build", *args], "postgres", work, {**db.env(), "PULSE_SCHEMA_SUFFIX": "_work"}, BUILD_VARS
+    )

@@ -11,7 +11,13 @@ import duckdb
 import pytest
 from sandbox_raw import build_duckdb, copy_of
 
-SELECT = ["--select", "+int_identity__account_members", "member_overrides", "--indirect-selection", "cautious"]
+SELECT = [
+    "--select",
+    "+int_identity__account_members",
+    "member_overrides",
+    "--indirect-selection",
+    "cautious",
+]
 
 
 def _members(path) -> dict[str, str]:
@@ -78,18 +84,29 @@ def test_members_are_exactly_the_connected_components_of_shared_identifiers(buil
 
 
 def test_merges_are_precise_against_the_generators_truth(built, sandbox_raw_data):
-    """Precision of 'these two accounts are one person' against the world's truth. (Recall needs every platform's
-    accounts in identity resolution; with Discourse and Shopify alone a person whose forum email differs from the
-    shop email cannot be found.)"""
+    """Precision of 'these two accounts are one person' against the world's truth. (Recall is printed, not yet
+    asserted: many true links share no identifier in the data, see the closing note of 2026-11-30 / issue #4.)"""
     _, path = built
+    platform_of = {
+        "wecom_external": "wecom_groups"
+    }  # the world names accounts by what they are, we by source type
     truth = {
-        (r.platform, str(r.account_id)): r.person_id
+        (platform_of.get(r.platform, r.platform), str(r.account_id)): r.person_id
         for r in sandbox_raw_data.world["truth_accounts"].itertuples()
     }
+    con = duckdb.connect(str(path), read_only=True)
+    bots = {
+        r[0]
+        for r in con.execute(
+            "select account_key from intermediate.int_identity__accounts where is_bot"
+        ).fetchall()
+    }
+    con.close()
     predicted = {}
     for account, member in _members(path).items():
         platform, _source, account_id = account.split(":", 2)
-        predicted[(platform, account_id)] = member
+        if account not in bots:  # the platforms' own bots are nobody in the world's truth
+            predicted[(platform, account_id)] = member
     assert set(predicted) <= set(truth)
 
     def pairs(mapping):

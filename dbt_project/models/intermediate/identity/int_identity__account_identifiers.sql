@@ -17,14 +17,26 @@ overrides as (
 ),
 
 unpivoted as (
-    select accounts.account_key, 'email' as id_type, accounts.email_hash as id_value
-    from accounts where accounts.email_hash is not null
+    select
+        accounts.account_key,
+        'email' as id_type,
+        accounts.email_hash as id_value
+    from accounts
+    where accounts.email_hash is not null
     union all
-    select accounts.account_key, 'phone' as id_type, accounts.phone_hash as id_value
-    from accounts where accounts.phone_hash is not null
+    select
+        accounts.account_key,
+        'phone' as id_type,
+        accounts.phone_hash as id_value
+    from accounts
+    where accounts.phone_hash is not null
     union all
-    select accounts.account_key, 'unionid' as id_type, accounts.unionid as id_value
-    from accounts where accounts.unionid is not null
+    select
+        accounts.account_key,
+        'unionid' as id_type,
+        accounts.unionid as id_value
+    from accounts
+    where accounts.unionid is not null
 ),
 
 kept as (
@@ -33,7 +45,8 @@ kept as (
     where
         unpivoted.id_value not in (select excluded.id_value from {{ identity_excluded_hashes() }} as excluded)
         and unpivoted.account_key not in (
-            select overrides.account_key from overrides where overrides.action = 'split'
+            select overrides.account_key from overrides
+            where overrides.action = 'split'
         )
 ),
 
@@ -41,7 +54,7 @@ shared_counts as (
     select
         kept.id_type,
         kept.id_value,
-        count(distinct kept.account_key) as accounts
+        count(distinct kept.account_key) as account_count
     from kept
     group by kept.id_type, kept.id_value
 ),
@@ -69,7 +82,10 @@ select
 from kept
 inner join shared_counts
     on kept.id_type = shared_counts.id_type and kept.id_value = shared_counts.id_value
-where shared_counts.accounts <= {{ var('identity_max_accounts_per_identifier', 20) }}
+where shared_counts.account_count <= {{ var('identity_max_accounts_per_identifier', 20) }}
 union all
-select forced.account_key, forced.id_type, forced.id_value
+select
+    forced.account_key,
+    forced.id_type,
+    forced.id_value
 from forced

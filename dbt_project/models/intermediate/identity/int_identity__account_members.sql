@@ -1,9 +1,9 @@
 {{ config(materialized='table') }}
 {#
     Which member each account belongs to: the connected components of the graph "two accounts share an
-    identifier" (transitive: A~B and B~C make one member), found by min-label propagation. Each account starts
-    with its rank in (created_at, account_key) order; every round, each identifier takes the smallest label of
-    its accounts and each account the smallest label of its identifiers, so a round crosses two account hops.
+    identifier" (transitive: A~B and B~C make one member), found by min-component_label propagation. Each account starts
+    with its rank in (created_at, account_key) order; every round, each identifier takes the smallest component_label of
+    its accounts and each account the smallest component_label of its identifiers, so a round crosses two account hops.
     `var('identity_rounds')` rounds (default 8) settle any member whose accounts are at most 8 shared-identifier
     steps from its anchor; `is_converged` (tested: always true) says one more round would change nothing.
 
@@ -14,13 +14,13 @@
 {%- set rounds = var('identity_rounds', 8) | int %}
 with
 
-accounts as (
+ranked_accounts as (
     select
-        accounts.account_key,
+        all_accounts.account_key,
         row_number() over (
-            order by accounts.created_at nulls last, accounts.account_key
+            order by all_accounts.created_at nulls last, all_accounts.account_key
         ) as anchor_rank
-    from {{ ref('int_identity__accounts') }} as accounts
+    from {{ ref('int_identity__accounts') }} as all_accounts
 ),
 
 edges as (
@@ -28,41 +28,50 @@ edges as (
 ),
 
 labels_0 as (
-    select accounts.account_key, accounts.anchor_rank as label
-    from accounts
+    select
+        ranked_accounts.account_key,
+        ranked_accounts.anchor_rank as component_label
+    from ranked_accounts
 ),
 {%- for i in range(1, rounds + 2) %}
 
-identifier_labels_{{ i }} as (
-    select edges.id_type, edges.id_value, min(labels_{{ i - 1 }}.label) as label
-    from edges
-    inner join labels_{{ i - 1 }} on edges.account_key = labels_{{ i - 1 }}.account_key
-    group by edges.id_type, edges.id_value
-),
+    identifier_labels_{{ i }} as (
+        select
+            edges.id_type,
+            edges.id_value,
+            min(labels_{{ i - 1 }}.component_label) as component_label
+        from edges
+        inner join labels_{{ i - 1 }} on edges.account_key = labels_{{ i - 1 }}.account_key
+        group by edges.id_type, edges.id_value
+    ),
 
-labels_{{ i }} as (
-    select
-        labels_{{ i - 1 }}.account_key,
-        least(labels_{{ i - 1 }}.label, coalesce(min(identifier_labels_{{ i }}.label), labels_{{ i - 1 }}.label))
-            as label
-    from labels_{{ i - 1 }}
-    left join edges on labels_{{ i - 1 }}.account_key = edges.account_key
-    left join identifier_labels_{{ i }}
-        on edges.id_type = identifier_labels_{{ i }}.id_type and edges.id_value = identifier_labels_{{ i }}.id_value
-    group by labels_{{ i - 1 }}.account_key, labels_{{ i - 1 }}.label
-),
+    labels_{{ i }} as (
+        select
+            labels_{{ i - 1 }}.account_key,
+            least(
+                labels_{{ i - 1 }}.component_label,
+                coalesce(min(identifier_labels_{{ i }}.component_label), labels_{{ i - 1 }}.component_label)
+            ) as component_label
+        from labels_{{ i - 1 }}
+        left join edges on labels_{{ i - 1 }}.account_key = edges.account_key
+        left join identifier_labels_{{ i }}
+            on edges.id_type = identifier_labels_{{ i }}.id_type and edges.id_value = identifier_labels_{{ i }}.id_value
+        group by labels_{{ i - 1 }}.account_key, labels_{{ i - 1 }}.component_label
+    ),
 {%- endfor %}
 
 anchors as (
-    select accounts.anchor_rank, accounts.account_key as anchor_account_key
-    from accounts
+    select
+        ranked_accounts.anchor_rank,
+        ranked_accounts.account_key as anchor_account_key
+    from ranked_accounts
 )
 
 select
     labels_{{ rounds }}.account_key,
     'M' || substr(md5(anchors.anchor_account_key), 1, 15) as member_id,
     anchors.anchor_account_key,
-    labels_{{ rounds + 1 }}.label = labels_{{ rounds }}.label as is_converged
+    labels_{{ rounds + 1 }}.component_label = labels_{{ rounds }}.component_label as is_converged
 from labels_{{ rounds }}
-inner join anchors on labels_{{ rounds }}.label = anchors.anchor_rank
+inner join anchors on labels_{{ rounds }}.component_label = anchors.anchor_rank
 inner join labels_{{ rounds + 1 }} on labels_{{ rounds }}.account_key = labels_{{ rounds + 1 }}.account_key
