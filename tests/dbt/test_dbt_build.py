@@ -44,7 +44,7 @@ MODELS = {
         "int_identity__account_identifiers",
         "int_identity__account_members",
     ],
-    "marts": ["community_health_weekly"],
+    "marts": ["community_health_weekly", "dim_members", "dim_member_accounts"],
 }
 # rows per staging model and source: synthetic sources, then the recorded samples
 SYNTHETIC_COUNTS = {

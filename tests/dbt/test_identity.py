@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import duckdb
 import pytest
@@ -13,7 +13,8 @@ from sandbox_raw import build_duckdb, copy_of
 
 SELECT = [
     "--select",
-    "+int_identity__account_members",
+    "+dim_members",
+    "+dim_member_accounts",
     "member_overrides",
     "--indirect-selection",
     "cautious",
@@ -162,3 +163,19 @@ def test_new_data_keeps_member_ids_and_a_merge_keeps_the_older_anchor(built):
     changed = {a for a in before if after[a] != before[a]}
     assert changed == {a for a in before if before[a] == merged_away}
     assert f"discourse:{forum_source}:{forum_user + 1}" in after
+
+
+def test_dim_members_has_every_member_once_with_its_accounts(built):
+    _, path = built
+    con = duckdb.connect(str(path), read_only=True)
+    members = dict(con.execute("select member_id, accounts_count from marts.dim_members").fetchall())
+    counts = dict(
+        con.execute("select member_id, count(*) from marts.dim_member_accounts group by member_id").fetchall()
+    )
+    platforms = con.execute(
+        """select m.platforms_count, (select count(distinct a.platform) from marts.dim_member_accounts a
+                                      where a.member_id = m.member_id) from marts.dim_members m"""
+    ).fetchall()
+    con.close()
+    assert members == counts == {m: n for m, n in Counter(_members(path).values()).items()}
+    assert all(a == b for a, b in platforms)
