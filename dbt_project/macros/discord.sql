@@ -3,18 +3,14 @@
 
         discord_snowflake_ts(expr)      snowflake (text or bigint) -> timestamptz of its creation, to the millisecond:
                                         (id >> 22) ms after the Discord epoch 2015-01-01T00:00:00Z
-        discord_text(expr)              message text as analysts get it: contact data redacted, '' -> null
-        discord_redact_contacts(expr)   email addresses -> '[email]'; numbers written with a leading + and mainland
-                                        China mobiles (1[3-9] and 9 more digits, spaces or dashes allowed as
-                                        3-4-4) -> '[phone]', unless glued to a letter, digit or a markup
-                                        character (@ # & : / = _ . -: mentions <@id>, emojis <:name:id>, URLs)
+        discord_text(expr)              message text as analysts get it: contact data redacted
+                                        (redact_contacts, privacy.sql), '' -> null
         discord_is_bot(column, user)    the user object at json path `user` ('author', 'user') is a bot or
                                         Discord's system user, or its username is in the var `bot_usernames`
         discord_staff_role_ids()        the var `discord_staff_role_ids` (role ids; default none) as a list
         discord_json_text(column)       the text of a JSON scalar itself (an array element)
         discord_json_array_length(column, path)   length of the JSON array at path; 0 when absent or not an array
 
-    Redaction gives the same text on DuckDB (RE2) and Postgres: the patterns use nothing the engines read apart.
 #}
 
 {% macro discord_snowflake_ts(expr) -%}
@@ -30,19 +26,9 @@
 {%- endmacro %}
 
 
-{#- reddit_redact_contacts (reddit.sql) is the same rule: a shared macro would belong in privacy.sql. -#}
-{% macro discord_redact_contacts(expr) -%}
-    {%- set email = "'[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+([.][A-Za-z0-9-]+)*[.][A-Za-z]{2,}'" -%}
-    {%- set phone = "'(^|[^0-9A-Za-z@#&:/=_.-])([+][0-9][0-9 ()-]{5,18}[0-9]|1[3-9][0-9]([ -]?[0-9]{4}){2})([^0-9]|$)'" -%}
-    {%- set once = "regexp_replace(regexp_replace(" ~ expr ~ ", " ~ email ~ ", '[email]', 'g'), "
-        ~ phone ~ ", '\\1[phone]\\4', 'g')" -%}
-    {#- twice: a number right after a redacted one (one separator between them) is caught by the second pass -#}
-    regexp_replace({{ once }}, {{ phone }}, '\1[phone]\4', 'g')
-{%- endmacro %}
-
 
 {% macro discord_text(expr) -%}
-    nullif({{ discord_redact_contacts(expr) }}, '')
+    nullif({{ redact_contacts(expr) }}, '')
 {%- endmacro %}
 
 

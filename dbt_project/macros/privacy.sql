@@ -89,3 +89,19 @@
         else {{ digits }}
     end
 {%- endmacro %}
+
+
+{#
+    redact_contacts(expr): free text (posts, messages, comments) with contact data replaced: email addresses ->
+    '[email]'; numbers written with a leading + and mainland China mobiles (1[3-9] and 9 more digits, spaces or
+    dashes allowed as 3-4-4) -> '[phone]', unless glued to a letter, digit or a markup character (@ # & : / = _ . -:
+    mentions <@id>, emojis <:name:id>, URLs). Same text on DuckDB (RE2) and Postgres.
+#}
+{% macro redact_contacts(expr) -%}
+    {%- set email = "'[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+([.][A-Za-z0-9-]+)*[.][A-Za-z]{2,}'" -%}
+    {%- set phone = "'(^|[^0-9A-Za-z@#&:/=_.-])([+][0-9][0-9 ()-]{5,18}[0-9]|1[3-9][0-9]([ -]?[0-9]{4}){2})([^0-9]|$)'" -%}
+    {%- set once = "regexp_replace(regexp_replace(" ~ expr ~ ", " ~ email ~ ", '[email]', 'g'), "
+        ~ phone ~ ", '\\1[phone]\\4', 'g')" -%}
+    {#- twice: a number right after a redacted one (one separator between them) is caught by the second pass -#}
+    regexp_replace({{ once }}, {{ phone }}, '\1[phone]\4', 'g')
+{%- endmacro %}

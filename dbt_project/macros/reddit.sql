@@ -7,11 +7,7 @@
                                         carry without a time) or the epoch of the last edit -> timestamptz or null
         reddit_is_edited(expr)          `edited` is an epoch or true
         reddit_text(expr)               title/body as analysts get it: the placeholders `[deleted]`, `[removed]`,
-                                        `[ Removed by Reddit ]` and '' -> null, contact data redacted (see reddit_redact_contacts)
-        reddit_redact_contacts(expr)    email addresses -> '[email]'; numbers written with a leading + and mainland
-                                        China mobiles (1[3-9] and 9 more digits, spaces or dashes allowed as
-                                        3-4-4) -> '[phone]', unless glued to a letter, digit or a markup/URL
-                                        character (@ # & : / = _ . -)
+                                        `[ Removed by Reddit ]` and '' -> null, contact data redacted (redact_contacts, privacy.sql)
         reddit_author(expr)             the author name, null for `[deleted]` (the account or the item is gone)
         reddit_is_bot(expr)             the username is in the var `reddit_bot_usernames` (default
                                         [AutoModerator]: Reddit has no bot flag) or in `bot_usernames`
@@ -35,21 +31,11 @@
 {%- endmacro %}
 
 
-{#- discord_redact_contacts (discord.sql) is the same rule: a shared macro would belong in privacy.sql. -#}
-{% macro reddit_redact_contacts(expr) -%}
-    {%- set email = "'[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+([.][A-Za-z0-9-]+)*[.][A-Za-z]{2,}'" -%}
-    {%- set phone = "'(^|[^0-9A-Za-z@#&:/=_.-])([+][0-9][0-9 ()-]{5,18}[0-9]|1[3-9][0-9]([ -]?[0-9]{4}){2})([^0-9]|$)'" -%}
-    {%- set once = "regexp_replace(regexp_replace(" ~ expr ~ ", " ~ email ~ ", '[email]', 'g'), "
-        ~ phone ~ ", '\\1[phone]\\4', 'g')" -%}
-    {#- twice: a number right after a redacted one (one separator between them) is caught by the second pass -#}
-    regexp_replace({{ once }}, {{ phone }}, '\1[phone]\4', 'g')
-{%- endmacro %}
-
 
 {% macro reddit_text(expr) -%}
     case
         when trim({{ expr }}) in ('', '[deleted]', '[removed]', '[ Removed by Reddit ]') then null
-        else {{ reddit_redact_contacts(expr) }}
+        else {{ redact_contacts(expr) }}
     end
 {%- endmacro %}
 
