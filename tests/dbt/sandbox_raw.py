@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import shutil
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import pytest
 from dbt_helpers import BUILD_VARS, DbtRun, run_dbt
 
 from ingestion.load import load_landing
@@ -88,3 +91,41 @@ def build_postgres(db, args: list[str], work: Path) -> DbtRun:
     return run_dbt(
         ["build", *args], "postgres", work, {**db.env(), "PULSE_SCHEMA_SUFFIX": "_work"}, BUILD_VARS
     )
+
+
+@dataclass
+class Builds:
+    duck_path: Path
+    duck: DbtRun
+    pg_db: Any  # the sandbox_pg database, None when no Postgres test of the module is selected
+    pg: DbtRun | None
+
+
+def build_both(request, raw: Path, selection: str, work: Path) -> Builds:
+    """`dbt build --select <selection>` once on DuckDB (a copy of the raw file) and, when the calling module's
+    Postgres tests are selected, on the sandbox Postgres database; the two builds run at the same time."""
+    path = copy_of(raw, work / "build.duckdb")  # not staging.duckdb: the catalog would shadow the schema
+    wants_pg = any(
+        item.module is request.module and item.get_closest_marker("postgres")
+        for item in request.session.items
+    )
+    with ThreadPoolExecutor(2) as pool:
+        duck = pool.submit(build_duckdb, path, ["--select", selection], work)
+        pg_db = pg = None
+        if wants_pg:
+            try:
+                pg_db = request.getfixturevalue("sandbox_pg")  # starts the server while DuckDB builds
+            except pytest.skip.Exception:
+                pg_db = None  # Postgres unavailable: the Postgres tests skip
+        if pg_db is not None:
+            pg = pool.submit(build_postgres, pg_db, ["--select", selection], work / "pg").result()
+        duck = duck.result()
+    assert duck.returncode == 0, duck.stdout[-5000:]
+    return Builds(path, duck, pg_db, pg)
+
+
+def rows(con, sql: str) -> list[dict]:
+    """A query's rows as dicts keyed by column name."""
+    cur = con.execute(sql)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]

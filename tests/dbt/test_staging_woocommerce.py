@@ -7,18 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
 import duckdb
 import pandas as pd
 import pytest
-from dbt_helpers import DbtRun
 from dbt_raw_fixtures import SALT, contact_hash
-from sandbox_raw import build_duckdb, build_postgres, copy_of
+from sandbox_raw import Builds, build_both, rows
 from test_dbt_build import fetch, table_rows
 
 MODELS = (
@@ -59,43 +54,11 @@ def utc(value) -> dt.datetime | None:
     return pd.Timestamp(value).to_pydatetime().replace(tzinfo=dt.UTC)
 
 
-def rows(con, sql: str) -> list[dict]:
-    cur = con.execute(sql)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-
-
-@dataclass
-class Builds:
-    duck_path: Path
-    duck: DbtRun
-    pg_db: Any  # the sandbox_pg database, None when no Postgres test of this module is selected
-    pg: DbtRun | None
-
-
 @pytest.fixture(scope="module")
 def builds(request, sandbox_raw_data, tmp_path_factory) -> Builds:
-    """`dbt build --select staging.woocommerce` once on DuckDB (a copy of the raw file) and, when this module's Postgres
-    tests are selected, on the sandbox Postgres database; the two builds run at the same time."""
-    work = tmp_path_factory.mktemp("stg-woo")
-    path = copy_of(sandbox_raw_data.duckdb, work / "woo.duckdb")
-    wants_pg = any(
-        item.module is request.module and item.get_closest_marker("postgres")
-        for item in request.session.items
+    return build_both(
+        request, sandbox_raw_data.duckdb, "staging.woocommerce", tmp_path_factory.mktemp("stg-woo")
     )
-    with ThreadPoolExecutor(2) as pool:
-        duck = pool.submit(build_duckdb, path, ["--select", "staging.woocommerce"], work)
-        pg_db = pg = None
-        if wants_pg:
-            try:
-                pg_db = request.getfixturevalue("sandbox_pg")  # starts the server while DuckDB builds
-            except pytest.skip.Exception:
-                pg_db = None  # Postgres unavailable: the Postgres tests skip
-        if pg_db is not None:
-            pg = pool.submit(build_postgres, pg_db, ["--select", "staging.woocommerce"], work / "pg").result()
-        duck = duck.result()
-    assert duck.returncode == 0, duck.stdout[-5000:]
-    return Builds(path, duck, pg_db, pg)
 
 
 @pytest.fixture(scope="module")

@@ -7,17 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import duckdb
 import pandas as pd
 import pytest
-from dbt_helpers import DbtRun
 from dbt_raw_fixtures import SALT, contact_hash
-from sandbox_raw import build_duckdb, build_postgres, copy_of
+from sandbox_raw import Builds, build_both, rows
 from test_dbt_build import fetch, table_rows
 
 MODELS = ("stg_youzan__trades", "stg_youzan__trade_items", "stg_youzan__customers", "stg_youzan__points")
@@ -54,43 +49,9 @@ def opt(value):
     return None if missing(value) else value
 
 
-def rows(con, sql: str) -> list[dict]:
-    cur = con.execute(sql)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-
-
-@dataclass
-class Builds:
-    duck_path: Path
-    duck: DbtRun
-    pg_db: Any  # the sandbox_pg database, None when no Postgres test of this module is selected
-    pg: DbtRun | None
-
-
 @pytest.fixture(scope="module")
 def builds(request, sandbox_raw_data, tmp_path_factory) -> Builds:
-    """`dbt build --select staging.youzan` once on DuckDB (a copy of the raw file) and, when this module's Postgres
-    tests are selected, on the sandbox Postgres database; the two builds run at the same time."""
-    work = tmp_path_factory.mktemp("stg-yz")
-    path = copy_of(sandbox_raw_data.duckdb, work / "yz.duckdb")
-    wants_pg = any(
-        item.module is request.module and item.get_closest_marker("postgres")
-        for item in request.session.items
-    )
-    with ThreadPoolExecutor(2) as pool:
-        duck = pool.submit(build_duckdb, path, ["--select", "staging.youzan"], work)
-        pg_db = pg = None
-        if wants_pg:
-            try:
-                pg_db = request.getfixturevalue("sandbox_pg")  # starts the server while DuckDB builds
-            except pytest.skip.Exception:
-                pg_db = None  # Postgres unavailable: the Postgres tests skip
-        if pg_db is not None:
-            pg = pool.submit(build_postgres, pg_db, ["--select", "staging.youzan"], work / "pg").result()
-        duck = duck.result()
-    assert duck.returncode == 0, duck.stdout[-5000:]
-    return Builds(path, duck, pg_db, pg)
+    return build_both(request, sandbox_raw_data.duckdb, "staging.youzan", tmp_path_factory.mktemp("stg-yz"))
 
 
 @pytest.fixture(scope="module")
