@@ -77,6 +77,15 @@ ENCODINGS = ("auto", "utf-8", "utf-8-sig", "gbk", "gb18030", "gb2312", "big5", "
 TYPES = ("str", "int", "decimal", "datetime", "date")
 SKIP = re.compile(r"^(\.|~\$)|\.(tmp|part|partial|crdownload|swp)$", re.I)
 STREAM_NAME = r"[a-z][a-z0-9_]{0,39}"
+# What a stream's records are, for the dbt staging models that read every stream of a kind
+# (`stg_files__<kind>`): the landed column names each kind needs. A stream without a kind is landed only.
+KINDS = {
+    "member_bindings": (
+        "member_no",
+    ),  # plus any of phone, email, unionid, forum_user_id, discord_user_id, ...
+    "pos_orders": ("order_no", "paid_at", "amount"),
+    "event_checkins": ("checkin_id", "checked_in_at"),
+}
 
 _INT = re.compile(r"^[+-]?\d+$")
 _DECIMAL = re.compile(r"^[¥￥$€£]?\s*[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
@@ -133,6 +142,11 @@ def _check_stream(s: dict, path: str) -> None:
             )
     if len(s["delimiter"]) != 1:
         raise ConfigError(f"{path}.delimiter", "one character, like , or ; or a tab")
+    missing = [c for c in KINDS.get(s["kind"], ()) if c not in s["columns"]]
+    if missing:
+        raise ConfigError(
+            f"{path}.columns", f"a {s['kind']} stream maps {', '.join(missing)} (landed names staging reads)"
+        )
 
 
 STREAM_OPTIONS = Map(
@@ -150,6 +164,9 @@ STREAM_OPTIONS = Map(
         "sheet": Field(Str(env_ok=False), doc="XLSX sheet name; default: the first"),
         "primary_key": Field(Str(pattern=r"[A-Za-z][A-Za-z0-9_]*", hint="a column name"), required=True),
         "columns": Field(DictOf(_Column()), required=True, doc="landed name -> header (or JSON key path)"),
+        "kind": Field(
+            Str(choices=tuple(KINDS)), doc="what the records are, for staging: " + ", ".join(KINDS)
+        ),
     },
     check=_check_stream,
 )
@@ -473,6 +490,19 @@ def _template(fmt: str) -> Stream:
 
 
 TEMPLATES = {fmt: _template(fmt) for fmt in FORMATS}
+
+
+def tables_by_kind(sources: list[dict]) -> dict[str, list[str]]:
+    """{kind: [raw tables]} over the `files` sources given (validated source configs): what dbt's
+    `stg_files__<kind>` models union (the `file_streams` var). Streams without a kind are left out."""
+    out: dict[str, list[str]] = {kind: [] for kind in KINDS}
+    for source in sources:
+        if source["type"] != "files":
+            continue
+        for name, spec in (source.get("options") or {}).get("streams", {}).items():
+            if spec.get("kind"):
+                out[spec["kind"]].append(f"files__{name}")
+    return {kind: sorted(set(tables)) for kind, tables in out.items()}
 
 
 def streams_from_options(options: Any) -> dict[str, Stream]:

@@ -7,6 +7,7 @@ symbolic until the sandbox's address is known (`Config.resolve_sandbox`).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -182,11 +183,52 @@ TIER = Map(
     }
 )
 
+# Activity types of fct_engagement_events and their default weights (Orbit-style "love": what a member's activity is
+# worth). Reactions are listed for platforms that name the reactor; the connected APIs give counts only today.
+ACTIVITY_WEIGHTS = {
+    "post": 3.0,  # a new topic, submission or forum thread
+    "reply": 2.0,  # a reply in a forum topic or chat thread
+    "comment": 1.5,  # a Reddit comment
+    "message": 1.0,  # a chat message
+    "reaction": 0.5,
+    "review": 3.0,  # a post in a review/showcase channel (晒单, show-and-tell)
+    "review_with_photos": 5.0,  # the same with photos (买家秀)
+    "share": 1.0,
+    "join": 1.0,  # joined a forum, server or group
+    "leave": 0.0,
+    "follow": 0.5,  # followed the official account
+    "unfollow": 0.0,
+    "check_in": 0.5,  # daily check-in (签到)
+    "event_attendance": 4.0,  # checked in at an offline event
+}
+
+
+def _check_rules(rules: dict, path: str) -> None:
+    for name in rules["activity_weights"]:
+        if name not in ACTIVITY_WEIGHTS:
+            raise ConfigError(
+                f"{path}.activity_weights.{name}",
+                f"not an activity type; use one of {', '.join(ACTIVITY_WEIGHTS)}",
+            )
+
+
+def _check_lifecycle(lc: dict, path: str) -> None:
+    if lc["churned_after"] <= lc["active_within"]:
+        raise ConfigError(f"{path}.churned_after", "must be longer than active_within (dormant lies between)")
+
+
+def _check_engagement(e: dict, path: str) -> None:
+    if e["leader_min_score"] < e["contributor_min_score"]:
+        raise ConfigError(f"{path}.leader_min_score", "must be at least contributor_min_score")
+
+
 RULES = Map(
     {
         "activity_weights": Field(
             DictOf(Num(lo=0)),
-            default={"topic": 3.0, "post": 2.0, "reply": 2.0, "reaction": 0.5, "order": 5.0},
+            default={},
+            doc="weight per activity type of fct_engagement_events (" + ", ".join(ACTIVITY_WEIGHTS) + "); "
+            "types not given keep their default",
         ),
         "tiers": Field(ListOf(TIER, unique_key="name")),
         "points": Field(
@@ -201,9 +243,51 @@ RULES = Map(
         "lifecycle": Field(
             Map(
                 {
-                    "active_within": Field(Duration(), default=None),
-                    "churned_after": Field(Duration(), default=None),
-                }
+                    "new_within": Field(
+                        Duration(), default=dt.timedelta(days=30), doc="first seen this recently: new"
+                    ),
+                    "active_within": Field(
+                        Duration(), default=dt.timedelta(days=30), doc="active this recently: active"
+                    ),
+                    "churned_after": Field(
+                        Duration(),
+                        default=dt.timedelta(days=90),
+                        doc="no activity for this long: churned (in between: dormant); coming back after such "
+                        "a gap: reactivated",
+                    ),
+                },
+                check=_check_lifecycle,
+            )
+        ),
+        "engagement": Field(
+            Map(
+                {
+                    "window": Field(
+                        Duration(),
+                        default=dt.timedelta(days=90),
+                        doc="engagement level and KOL/KOC look back",
+                    ),
+                    "contributor_min_score": Field(
+                        Num(lo=0), default=10.0, doc="weighted score in the window that makes a contributor"
+                    ),
+                    "leader_min_score": Field(
+                        Num(lo=0), default=50.0, doc="weighted score in the window that makes a leader..."
+                    ),
+                    "leader_min_weeks": Field(
+                        Num(lo=1, integer=True), default=4, doc="...when active in at least this many weeks"
+                    ),
+                    "kol_min_repliers": Field(
+                        Num(lo=1, integer=True),
+                        default=5,
+                        doc="KOL: distinct members who replied to the member's content in the window",
+                    ),
+                    "koc_min_reviews": Field(
+                        Num(lo=1, integer=True),
+                        default=2,
+                        doc="KOC: a buyer with at least this many reviews/shares (晒单) in the window",
+                    ),
+                },
+                check=_check_engagement,
             )
         ),
         "health_weights": Field(DictOf(Num(lo=0)), default={}),
@@ -225,7 +309,8 @@ RULES = Map(
                 }
             )
         ),
-    }
+    },
+    check=_check_rules,
 )
 
 TOP = Map(

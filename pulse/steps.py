@@ -74,6 +74,8 @@ def load(config: Config) -> dict:
 
 
 def _dbt_vars(config: Config) -> dict[str, Any]:
+    from ingestion.files import tables_by_kind
+
     return {
         "hash_salt": str(config["hash_salt"]),
         "business_timezone": config["timezone"],
@@ -82,6 +84,22 @@ def _dbt_vars(config: Config) -> dict[str, Any]:
         "identity_max_accounts_per_identifier": int(
             config["rules"]["identity"]["max_accounts_per_identifier"]
         ),
+        "file_streams": tables_by_kind(config["sources"]),
+        **rule_vars(config["rules"]),
+    }
+
+
+def rule_vars(rules: dict[str, Any]) -> dict[str, Any]:
+    """The engagement rules of pulse.yml (validated `rules`) as dbt vars: every activity weight (defaults filled),
+    durations in days."""
+    from pulse.config import ACTIVITY_WEIGHTS
+
+    return {
+        "activity_weights": {**ACTIVITY_WEIGHTS, **rules["activity_weights"]},
+        "lifecycle_days": {k: v.total_seconds() / 86400 for k, v in rules["lifecycle"].items()},
+        "engagement": {
+            k: (v.total_seconds() / 86400 if k == "window" else v) for k, v in rules["engagement"].items()
+        },
     }
 
 

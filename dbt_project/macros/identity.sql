@@ -4,6 +4,9 @@
     identity_account_sources() -> the staging models that hold platform accounts, each with the columns of
         int_identity__accounts. A platform joins identity resolution by adding its accounts model here.
 
+    identity_bindable_platforms() -> the platforms whose accounts a membership center binding can name, by the
+        platform's own user id (Reddit: the username, lowercased): `<platform>:<id>` is the `account` identifier.
+
     identity_excluded_hashes() -> SQL list of the hashed identifiers that must never merge people: the
         `identity_exclusions` var (clear emails and phones from pulse.yml: noreply addresses, shared shop phones,
         test accounts), hashed here exactly as staging hashes contacts, so the clear values never reach a table.
@@ -13,8 +16,13 @@
     {{ return([
         'int_identity__discourse_accounts', 'int_identity__shopify_accounts', 'int_identity__woocommerce_accounts',
         'int_identity__youzan_accounts', 'int_identity__wecom_groups_accounts', 'int_identity__wechat_mp_accounts',
-        'int_identity__discord_accounts', 'int_identity__reddit_accounts',
+        'int_identity__discord_accounts', 'int_identity__reddit_accounts', 'int_identity__membership_accounts',
     ]) }}
+{%- endmacro %}
+
+
+{% macro identity_bindable_platforms() -%}
+    {{ return(['discourse', 'discord', 'reddit']) }}
 {%- endmacro %}
 
 

@@ -30,7 +30,7 @@
             ~ text ~ ', record ' ~ text ~ ', quarantined_at timestamptz)',
         '_channels': '(source ' ~ text ~ ', channel ' ~ text ~ ', community ' ~ text ~ ')',
     } -%}
-    {%- for stream in raw_stream_tables() -%}
+    {%- for stream in raw_stream_tables() + file_stream_tables() -%}
         {%- do ddl.update({stream: '(_batch_id ' ~ text ~ ', _source ' ~ text ~ ', _extracted_at timestamptz, _pk '
             ~ text ~ ', _hash ' ~ text ~ ', _record ' ~ json ~ ')'}) -%}
     {%- endfor -%}

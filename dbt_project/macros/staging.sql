@@ -39,3 +39,23 @@
         ), false)
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- The first capture group of `pattern` in `expr` (null when it does not match); the pattern has one group. -#}
+{% macro regex_capture(expr, pattern) -%}
+    {{ return(adapter.dispatch('regex_capture', 'community_pulse')(expr, pattern)) }}
+{%- endmacro %}
+
+{% macro duckdb__regex_capture(expr, pattern) -%}
+    nullif(regexp_extract({{ expr }}, '{{ pattern }}', 1), '')
+{%- endmacro %}
+
+{% macro postgres__regex_capture(expr, pattern) -%}
+    nullif(substring({{ expr }} from '{{ pattern }}'), '')
+{%- endmacro %}
+
+
+{#- A SQL list literal of strings: sql_values(['a', 'b']) -> ('a', 'b'). -#}
+{% macro sql_values(values) -%}
+    ({%- for v in values -%}'{{ dbt.escape_single_quotes(v | string) }}'{{ ', ' if not loop.last }}{%- endfor -%})
+{%- endmacro %}

@@ -9,12 +9,13 @@ World's `offline_pos_orders` and `offline_checkins`, the way such exports really
 | `pos_orders` | `pos_SH01_<ISO week>.csv` (GBK, CRLF, Chinese headers, one per week) and `pos_HZ02_export.csv` (UTF-8 with BOM, `2025/10/13 10:22` times, `¥` amounts) | the two shops' POS exports; a free-text 备注 column (commas, quotes, line breaks) that is not mapped |
 | `checkins_cn` | `checkins_cn_export.jsonl` (UTF-8, nested objects) | the mini-program sign-in tool of the Chinese community's events |
 | `checkins_global` | `checkins_global.xlsx` (sheet "Check-ins", datetime cells in UTC) | the global events' ticketing export |
+| `members` | `members_export.csv` (UTF-8 with BOM, Chinese headers, local times) | the membership center's member list with the accounts each member bound (kind `member_bindings`) |
 
 Deliberately broken rows (`broken=True`, the default), each of which the `files` connector quarantines with its
 reason: a POS row with a field missing, one with bytes that are not GBK, one without an order number, one whose
 amount is `12O.00`; a UTF-8 POS row whose time is `明天`; a truncated JSON line and one without its id; a
-spreadsheet row without a ticket id and one checked in at `TBD`. They are extra rows (their keys are not in the
-World), so every World record is in the files exactly once.
+spreadsheet row without a ticket id and one checked in at `TBD`; a member-list row without a member number. They
+are extra rows (their keys are not in the World), so every World record is in the files exactly once.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ DROP_OPTIONS = {
             "format": "csv",
             "encoding": "auto",
             "primary_key": "order_no",
+            "kind": "pos_orders",
             "columns": {
                 "order_no": "订单编号",
                 "store": "门店",
@@ -80,6 +82,7 @@ DROP_OPTIONS = {
             "pattern": "checkins_cn_*.jsonl",
             "format": "jsonl",
             "primary_key": "checkin_id",
+            "kind": "event_checkins",
             "columns": {
                 "checkin_id": "signin_id",
                 "event_id": "activity.id",
@@ -96,6 +99,7 @@ DROP_OPTIONS = {
             "format": "xlsx",
             "sheet": "Check-ins",
             "primary_key": "checkin_id",
+            "kind": "event_checkins",
             "columns": {
                 "checkin_id": "Ticket ID",
                 "event": "Event",
@@ -106,8 +110,36 @@ DROP_OPTIONS = {
                 "checked_in_at": {"header": "Checked In At (UTC)", "type": "datetime"},
             },
         },
+        "members": {
+            "pattern": "members_*.csv",
+            "format": "csv",
+            "encoding": "auto",
+            "primary_key": "member_no",
+            "kind": "member_bindings",
+            "columns": {
+                "member_no": "会员卡号",
+                "phone": "手机号",
+                "email": "邮箱",
+                "unionid": "微信UnionID",
+                "forum_user_id": {"header": "论坛用户ID", "type": "int"},
+                "discord_user_id": "Discord ID",
+                "reddit_username": "Reddit用户名",
+                "registered_at": {"header": "注册时间", "type": "datetime"},
+            },
+        },
     }
 }
+MEMBER_HEADERS = (
+    "会员卡号",
+    "手机号",
+    "邮箱",
+    "微信UnionID",
+    "论坛用户ID",
+    "Discord ID",
+    "Reddit用户名",
+    "注册时间",
+    "会员等级",
+)
 
 
 @dataclass
@@ -275,6 +307,23 @@ def write_drops(world: World, folder: Path, broken: bool = True) -> DropManifest
     (folder / "checkins_global.xlsx").write_bytes(buf.getvalue())
     m.files["checkins_global"] = ["checkins_global.xlsx"]
     m.keys["checkins_global"] = gl["checkin_id"].tolist()
+
+    # the membership center's member list (its CRM's CSV export), with the accounts each member bound
+    if "member_bindings" in world.tables:
+        members = world["member_bindings"]
+        times = _local(members["registered_at"], "%Y-%m-%d %H:%M:%S")
+        rows = [
+            [*(_opt(v) for v in r[:7]), times[i], "普通会员"]
+            for i, r in enumerate(members.itertuples(index=False))
+        ]
+        if broken:  # a member the CRM exported before the number was assigned
+            rows.insert(
+                min(5, len(rows)), ["", "13800000000", "", "", "", "", "", "2025-10-13 12:00:00", "普通会员"]
+            )
+            m.broken["members"] = 1
+        (folder / "members_export.csv").write_bytes(_csv_text(MEMBER_HEADERS, rows).encode("utf-8-sig"))
+        m.files["members"] = ["members_export.csv"]
+        m.keys["members"] = members["member_no"].tolist()
     for stream in m.files:
         m.broken.setdefault(stream, 0)
     return m

@@ -14,6 +14,10 @@ from typing import Any
 
 from dbt_raw_fixtures import SALT
 
+from ingestion.files import tables_by_kind
+from pulse.config import RULES
+from pulse.sandbox.filedrops import DROP_OPTIONS
+from pulse.steps import rule_vars
 from pulse.testing.paths import REPO
 
 DBT_PROJECT = REPO / "dbt_project"
@@ -83,4 +87,6 @@ BUILD_VARS = {
     "hash_salt": SALT,
     "business_timezone": "Asia/Shanghai",
     "bot_usernames": ["system", "discobot"],
+    "file_streams": tables_by_kind([{"type": "files", "options": DROP_OPTIONS}]),
+    **rule_vars(RULES.default()),
 }

@@ -101,16 +101,18 @@ class Builds:
     pg: DbtRun | None
 
 
-def build_both(request, raw: Path, selection: str, work: Path) -> Builds:
-    """`dbt build --select <selection>` once on DuckDB (a copy of the raw file) and, when the calling module's
-    Postgres tests are selected, on the sandbox Postgres database; the two builds run at the same time."""
+def build_both(request, raw: Path, selection: str, work: Path, *args: str) -> Builds:
+    """`dbt build --select <selection> <args>` once on DuckDB (a copy of the raw file) and, when the calling
+    module's Postgres tests are selected, on the sandbox Postgres database; the two builds run at the same time.
+    Selecting a model with its parents (`+model`) wants `--indirect-selection cautious`: the parents' tests that
+    need unselected models are left out."""
     path = copy_of(raw, work / "build.duckdb")  # not staging.duckdb: the catalog would shadow the schema
     wants_pg = any(
         item.module is request.module and item.get_closest_marker("postgres")
         for item in request.session.items
     )
     with ThreadPoolExecutor(2) as pool:
-        duck = pool.submit(build_duckdb, path, ["--select", selection], work)
+        duck = pool.submit(build_duckdb, path, ["--select", selection, *args], work)
         pg_db = pg = None
         if wants_pg:
             try:
@@ -118,14 +120,15 @@ def build_both(request, raw: Path, selection: str, work: Path) -> Builds:
             except pytest.skip.Exception:
                 pg_db = None  # Postgres unavailable: the Postgres tests skip
         if pg_db is not None:
-            pg = pool.submit(build_postgres, pg_db, ["--select", selection], work / "pg").result()
+            pg = pool.submit(build_postgres, pg_db, ["--select", selection, *args], work / "pg").result()
         duck = duck.result()
     assert duck.returncode == 0, duck.stdout[-5000:]
     return Builds(path, duck, pg_db, pg)
 
 
 def rows(con, sql: str) -> list[dict]:
-    """A query's rows as dicts keyed by column name."""
-    cur = con.execute(sql)
+    """A query's rows as dicts keyed by column name (a DuckDB or a psycopg2 connection)."""
+    cur = con.cursor() if not hasattr(con, "execute") else con
+    cur = cur.execute(sql) or cur  # psycopg2's execute returns None
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]

@@ -8,13 +8,17 @@ import json
 from collections import Counter, defaultdict
 
 import duckdb
+import pandas as pd
 import pytest
 from sandbox_raw import build_duckdb, copy_of
+
+from pulse.sandbox import text as T
 
 SELECT = [
     "--select",
     "+dim_members",
     "+dim_member_accounts",
+    "+int_identity__order_members",
     "member_overrides",
     "--indirect-selection",
     "cautious",
@@ -84,9 +88,12 @@ def test_members_are_exactly_the_connected_components_of_shared_identifiers(buil
     assert any(len(g) > 2 for g in expected)  # transitive chains exist in this world, not only pairs
 
 
-def test_merges_are_precise_against_the_generators_truth(built, sandbox_raw_data):
-    """Precision of 'these two accounts are one person' against the world's truth. (Recall is printed, not yet
-    asserted: many true links share no identifier in the data, see the closing note of 2026-11-30 / issue #4.)"""
+def test_merges_match_the_generators_truth(built, sandbox_raw_data):
+    """Precision and recall of "these two accounts are one person" against the world's truth, over every pair of
+    accounts (across platforms, and within one: two Discord guilds). The platforms' bots and the brand's staff are
+    not scored: they are nobody in the community's truth (bots) or bound to nothing by design (staff; see
+    pulse/sandbox/worlds/membership.py). The world leaves some true pairs without any shared evidence (a shop
+    account with only a work email, a member who never gave a phone), so recall is bounded below 1."""
     _, path = built
     platform_of = {
         "wecom_external": "wecom_groups"
@@ -96,17 +103,17 @@ def test_merges_are_precise_against_the_generators_truth(built, sandbox_raw_data
         for r in sandbox_raw_data.world["truth_accounts"].itertuples()
     }
     con = duckdb.connect(str(path), read_only=True)
-    bots = {
+    unscored = {
         r[0]
         for r in con.execute(
-            "select account_key from intermediate.int_identity__accounts where is_bot"
+            "select account_key from intermediate.int_identity__accounts where is_bot or is_staff"
         ).fetchall()
     }
     con.close()
     predicted = {}
     for account, member in _members(path).items():
         platform, _source, account_id = account.split(":", 2)
-        if account not in bots:  # the platforms' own bots are nobody in the world's truth
+        if account not in unscored:
             predicted[(platform, account_id)] = member
     assert set(predicted) <= set(truth)
 
@@ -117,10 +124,18 @@ def test_merges_are_precise_against_the_generators_truth(built, sandbox_raw_data
         return {tuple(sorted(p)) for g in groups.values() for p in itertools.combinations(g, 2)}
 
     merged, true = pairs(predicted), pairs({k: truth[k] for k in predicted})
-    assert len(merged) > 50
-    precision, recall = len(merged & true) / len(merged), len(merged & true) / len(true)
-    print(f"identity: {len(merged)} merged pairs, precision {precision:.3f}, recall {recall:.3f}")
+    assert len(true) > 500
+    found = merged & true
+    precision, recall = len(found) / len(merged), len(found) / len(true)
+    platform_only = {p for p in true if "membership" not in (p[0][0], p[1][0])}
+    missed = Counter(tuple(sorted((a[0], b[0]))) for a, b in true - merged)
+    print(
+        f"identity: {len(merged)} merged pairs of {len(true)} true, precision {precision:.3f}, recall {recall:.3f}"
+        f" (without membership-center accounts: recall {len(found & platform_only) / len(platform_only):.3f});"
+        f" missed by platform pair: {dict(missed.most_common(8))}"
+    )
     assert precision >= 0.98
+    assert recall >= 0.98
 
 
 def test_new_data_keeps_member_ids_and_a_merge_keeps_the_older_anchor(built):
@@ -179,3 +194,56 @@ def test_dim_members_has_every_member_once_with_its_accounts(built):
     con.close()
     assert members == counts == {m: n for m, n in Counter(_members(path).values()).items()}
     assert all(a == b for a, b in platforms)
+
+
+def test_guest_checkouts_and_pos_sales_roll_up_to_the_buyers_member(built, sandbox_raw_data):
+    """Orders without an account (Shopify and WooCommerce guest checkouts, walk-in POS sales) find the member of
+    their buyer by member card, email or phone, and never someone else's."""
+    _, path = built
+    world = sandbox_raw_data.world
+    truth = world["truth_accounts"]
+    person_of = {(r.platform, str(r.account_id)): r.person_id for r in truth.itertuples()}
+    members_of_person = defaultdict(set)
+    for account, member in _members(path).items():
+        platform, _source, account_id = account.split(":", 2)
+        person = person_of.get(("wecom_external" if platform == "wecom_groups" else platform, account_id))
+        if person is not None:
+            members_of_person[person].add(member)
+    con = duckdb.connect(str(path), read_only=True)
+    orders = con.execute(
+        "select platform, order_key, member_id, matched_by from intermediate.int_identity__order_members"
+    ).fetchall()
+    con.close()
+    guest_platform = {"shopify": "shopify_order", "woocommerce": "woocommerce_order", "pos": "pos_order"}
+    shared = set(T.SHOP_PHONE_TYPED) | {T.SHOP_NOREPLY_EMAIL}  # the front desk's phone, the shop's noreply
+
+    def traced(frame, key, *columns):
+        """Order ids whose buyer left a contact of their own (or a member card)."""
+        frame = frame.astype({c: object for c in columns})
+        own = [frame[c].notna() & ~frame[c].isin(shared) for c in columns]
+        return set(frame.loc[pd.concat(own, axis=1).any(axis=1), key].astype(str))
+
+    with_trace = (
+        traced(world["shopify_orders"], "order_id", "email", "phone")
+        | traced(world["woo_orders"], "order_id", "billing_email", "billing_phone")
+        | traced(world["offline_pos_orders"], "order_no", "phone", "member_card")
+    )
+    scored = Counter()
+    for platform, order_key, member, matched_by in orders:
+        person = person_of.get((guest_platform.get(platform), order_key.split(":", 1)[1]))
+        if person is None:
+            assert matched_by in ("account", "none") or platform == "youzan", (platform, order_key)
+            continue
+        findable = bool(members_of_person.get(person)) and order_key.split(":", 1)[1] in with_trace
+        scored["guest"] += 1
+        scored["findable"] += findable
+        if member is not None:
+            scored["matched"] += 1
+            scored["right"] += member in members_of_person.get(person, set())
+            scored[f"by_{matched_by}"] += 1
+    print(f"guest orders: {dict(scored)}")
+    assert scored["guest"] > 50 and scored["by_member_card"] > 0 and scored["by_email"] > 0
+    assert scored["right"] / scored["matched"] >= 0.98  # precision
+    assert (
+        scored["matched"] / scored["findable"] >= 0.9
+    )  # the buyer has an account, and the order left a trace

@@ -93,7 +93,7 @@ def test_drops_land_and_load_exactly_once_with_broken_rows_quarantined(tmp_path,
     assert {r.stream: r.pages for r in results} == {k: len(v) for k, v in manifest.files.items()}
     wh = warehouse(tmp_path)
     report = load_landing(wh, landing, [])
-    assert report.quarantined == sum(manifest.broken.values()) == 9
+    assert report.quarantined == sum(manifest.broken.values()) == 10
     for stream, keys in manifest.keys.items():
         got = sorted(r[0] for r in raw(wh, f"select _pk from raw.files__{stream}"))
         assert got == sorted(keys), stream
@@ -108,6 +108,7 @@ def test_drops_land_and_load_exactly_once_with_broken_rows_quarantined(tmp_path,
         "no checkin_id (signin_id)",
         "no checkin_id (Ticket ID)",
         "'TBD' is not a datetime",
+        "no member_no (会员卡号)",
     ):
         assert any(part in r for r in reasons), (part, reasons)
     assert all(r.split(":", 2)[0].endswith((".csv", ".jsonl", ".xlsx")) for r in reasons)  # <file>:<line>:

@@ -492,7 +492,10 @@ def test_drops_are_written_the_way_shops_export(tmp_path, world):
     assert rows[0][0] == "Ticket ID" and isinstance(rows[1][-1], dt.datetime)
     lines = (tmp_path / "checkins_cn_export.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == len(m.keys["checkins_cn"]) + m.broken["checkins_cn"]
-    assert m.broken == {"pos_orders": 5, "checkins_cn": 2, "checkins_global": 2}
+    assert m.broken == {"pos_orders": 5, "checkins_cn": 2, "checkins_global": 2, "members": 1}
+    members = (tmp_path / "members_export.csv").read_bytes()
+    assert members.startswith("\ufeff会员卡号,手机号,邮箱".encode())
+    assert len(members.decode("utf-8-sig").splitlines()) == 1 + len(world["member_bindings"]) + 1
     assert sorted(m.keys["pos_orders"]) == sorted(world["offline_pos_orders"]["order_no"])
     clean = tmp_path / "clean"
     assert write_drops(world, clean, broken=False).broken == dict.fromkeys(m.broken, 0)

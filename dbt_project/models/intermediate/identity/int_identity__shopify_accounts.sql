@@ -1,5 +1,5 @@
-{#- Shopify customers as identity accounts: email and phone. Guest checkouts are not accounts: they roll up to a
-    member through int_identity__identifier_members (same email). -#}
+{#- Shopify customers as identity accounts: email, phone, and the WeChat unionid of a customer who linked WeChat
+    (the store's WeChat login app tags the customer `wechat:<unionid>`). Guest checkouts are not accounts. -#}
 select
     'shopify:' || customers.customer_key as account_key,
     'shopify' as platform,
@@ -10,5 +10,5 @@ select
     false as is_bot,
     customers.email_hash,
     customers.phone_hash,
-    cast(null as {{ dbt.type_string() }}) as unionid
+    {{ regex_capture('customers.tags', 'wechat:([A-Za-z0-9_-]+)') }} as unionid
 from {{ ref('stg_shopify__customers') }} as customers

@@ -1,6 +1,6 @@
 {#
-    One row per member (a person across platforms). This first version carries identity and presence; lifecycle,
-    engagement level and KOL/KOC flags join it with the engagement marts (issue #4, next).
+    One row per member (a person across platforms): identity and presence (dim_member_accounts), lifecycle stage
+    (int_members__lifecycle), engagement level and KOL/KOC flags (int_members__engagement).
     Contact keys are hashes only: the anchor account's, else the smallest of the member's accounts.
 #}
 with
@@ -45,6 +45,14 @@ aggregated as (
         min(accounts.unionid) as wechat_unionid
     from accounts
     group by accounts.member_id
+),
+
+lifecycle as (
+    select * from {{ ref('int_members__lifecycle') }}
+),
+
+engagement as (
+    select * from {{ ref('int_members__engagement') }}
 )
 
 select
@@ -58,6 +66,19 @@ select
     not aggregated.has_human_account as is_bot,
     coalesce(anchors.anchor_email_hash, aggregated.any_email_hash) as email_hash,
     coalesce(anchors.anchor_phone_hash, aggregated.any_phone_hash) as phone_hash,
-    aggregated.wechat_unionid
+    aggregated.wechat_unionid,
+    lifecycle.first_active_date,
+    lifecycle.last_active_date,
+    lifecycle.lifecycle_stage,
+    lifecycle.as_of_date,
+    engagement.engagement_level,
+    engagement.window_score as engagement_score,
+    engagement.window_active_weeks as engagement_active_weeks,
+    engagement.window_repliers as repliers_count,
+    engagement.orders_count,
+    engagement.is_kol,
+    engagement.is_koc
 from aggregated
 inner join anchors on aggregated.member_id = anchors.member_id
+left join lifecycle on aggregated.member_id = lifecycle.member_id
+left join engagement on aggregated.member_id = engagement.member_id
