@@ -82,9 +82,10 @@ def copy_of(raw: Path, target: Path) -> Path:
     return target
 
 
-def build_duckdb(path: Path, args: list[str], work: Path) -> DbtRun:
+def build_duckdb(path: Path, args: list[str], work: Path, **dbt_vars) -> DbtRun:
+    """`dbt build <args>` into the DuckDB file `path`, with BUILD_VARS (and `dbt_vars` over them)."""
     env = {"PULSE_DUCKDB_PATH": str(path), "PULSE_DUCKDB_MEMORY_LIMIT": "1GB", "PULSE_DUCKDB_THREADS": "2"}
-    return run_dbt(["build", *args], "duckdb", work, env, BUILD_VARS)
+    return run_dbt(["build", *args], "duckdb", work, env, {**BUILD_VARS, **dbt_vars})
 
 
 def build_postgres(db, args: list[str], work: Path) -> DbtRun:

@@ -19,6 +19,7 @@ SELECT = [
     "+dim_members",
     "+dim_member_accounts",
     "+int_identity__order_members",
+    "+member_merges",
     "member_overrides",
     "--indirect-selection",
     "cautious",
@@ -177,6 +178,12 @@ def test_new_data_keeps_member_ids_and_a_merge_keeps_the_older_anchor(built):
     assert after[shop_account] == after[new_forum] != merged_away
     changed = {a for a in before if after[a] != before[a]}
     assert changed == {a for a in before if before[a] == merged_away}
+    con = duckdb.connect(str(again), read_only=True)
+    merges = con.execute(
+        "select previous_member_id, member_id, change_type, accounts_moved from marts.member_merges"
+    ).fetchall()
+    con.close()
+    assert merges == [(merged_away, after[shop_account], "merge", len(changed))]
     assert f"discourse:{forum_source}:{forum_user + 1}" in after
 
 
@@ -247,3 +254,33 @@ def test_guest_checkouts_and_pos_sales_roll_up_to_the_buyers_member(built, sandb
     assert (
         scored["matched"] / scored["findable"] >= 0.9
     )  # the buyer has an account, and the order left a trace
+
+
+def test_an_excluded_email_merges_nobody(built, tmp_path):
+    """`rules.identity.exclusions` (clear in pulse.yml, hashed at compile): two accounts that were one member only
+    through an email are two members once that email is excluded, written in another case and with spaces."""
+    _, path = built
+    con = duckdb.connect(str(path), read_only=True)
+    shop_account, forum_account, email = con.execute(
+        """with sizes as (select member_id, count(*) as n from intermediate.int_identity__account_members group by 1),
+           shared as (select i.id_value, count(*) as holders from intermediate.int_identity__account_identifiers i
+                      group by 1)
+           select s.account_key, f.account_key, json_extract_string(r._record, '$.email')
+           from intermediate.int_identity__account_members s
+           join intermediate.int_identity__account_members f on s.member_id = f.member_id
+           join sizes on sizes.member_id = s.member_id and sizes.n = 2
+           join raw.shopify__customers r on s.account_key = 'shopify:' || r._source || ':' || r._pk
+           join intermediate.int_identity__account_identifiers si on si.account_key = s.account_key
+           join shared on shared.id_value = si.id_value and shared.holders = 2
+           where s.account_key like 'shopify:%' and f.account_key like 'discourse:%' and si.id_type = 'email'
+             and (select count(*) from intermediate.int_identity__account_identifiers x
+                  where x.account_key = s.account_key) = 1
+           order by 1 limit 1"""
+    ).fetchone()
+    con.close()
+    assert _members(path)[shop_account] == _members(path)[forum_account]
+    again = copy_of(path, tmp_path / "excluded.duckdb")
+    run = build_duckdb(again, SELECT, tmp_path, identity_exclusions=[f" {email.upper()} "])
+    assert run.returncode == 0, run.stdout[-4000:]
+    after = _members(again)
+    assert after[shop_account] != after[forum_account]

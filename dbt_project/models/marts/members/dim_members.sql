@@ -53,11 +53,21 @@ lifecycle as (
 
 engagement as (
     select * from {{ ref('int_members__engagement') }}
+),
+
+joins as (
+    select
+        events.member_id,
+        min(events.occurred_at) as joined_at
+    from {{ ref('fct_engagement_events') }} as events
+    where events.activity_type in ('join', 'follow') and events.member_id is not null
+    group by events.member_id
 )
 
 select
     aggregated.member_id,
     aggregated.first_seen_at,
+    coalesce(joins.joined_at, aggregated.first_seen_at) as joined_at,
     anchors.home_platform,
     aggregated.platforms,
     aggregated.platforms_count,
@@ -82,3 +92,4 @@ from aggregated
 inner join anchors on aggregated.member_id = anchors.member_id
 left join lifecycle on aggregated.member_id = lifecycle.member_id
 left join engagement on aggregated.member_id = engagement.member_id
+left join joins on aggregated.member_id = joins.member_id
