@@ -178,10 +178,28 @@ SMTP = Map(
 TIER = Map(
     {
         "name": Field(Str(pattern=NAME, hint=NAME_HINT), required=True),
-        "min_points": Field(Num(lo=0), default=0.0),
-        "min_spend": Field(Num(lo=0), default=0.0),
+        "min_spend": Field(Num(lo=0), doc="net spend in the tier window that qualifies (any threshold met)"),
+        "min_points": Field(Num(lo=0), doc="points earned in the tier window that qualify"),
+        "min_engagement": Field(Num(lo=0), doc="weighted engagement score in the tier window that qualifies"),
     }
 )
+
+# The default membership program: three tiers above the base one, a year's window, reviewed each quarter.
+DEFAULT_TIERS = [
+    {"name": "member", "min_spend": 0.0, "min_points": None, "min_engagement": None},
+    {"name": "silver", "min_spend": 500.0, "min_points": None, "min_engagement": 60.0},
+    {"name": "gold", "min_spend": 2000.0, "min_points": None, "min_engagement": 200.0},
+    {"name": "platinum", "min_spend": 8000.0, "min_points": None, "min_engagement": None},
+]
+
+
+def _check_tiers(tiers: list, path: str) -> None:
+    if not tiers:
+        return
+    for i, t in enumerate(tiers):
+        if i and all(t[k] is None for k in ("min_spend", "min_points", "min_engagement")):
+            raise ConfigError(f"{path}[{i}]", "give at least one of min_spend, min_points, min_engagement")
+
 
 # Activity types of fct_engagement_events and their default weights (Orbit-style "love": what a member's activity is
 # worth). Reactions are listed for platforms that name the reactor; the connected APIs give counts only today.
@@ -204,6 +222,13 @@ ACTIVITY_WEIGHTS = {
 
 
 def _check_rules(rules: dict, path: str) -> None:
+    _check_tiers(rules["tiers"], f"{path}.tiers")
+    for name in rules["points"]["per_activity"]:
+        if name not in ACTIVITY_WEIGHTS:
+            raise ConfigError(
+                f"{path}.points.per_activity.{name}",
+                f"not an activity type; use one of {', '.join(ACTIVITY_WEIGHTS)}",
+            )
     for name in rules["activity_weights"]:
         if name not in ACTIVITY_WEIGHTS:
             raise ConfigError(
@@ -230,13 +255,56 @@ RULES = Map(
             doc="weight per activity type of fct_engagement_events (" + ", ".join(ACTIVITY_WEIGHTS) + "); "
             "types not given keep their default",
         ),
-        "tiers": Field(ListOf(TIER, unique_key="name")),
+        "tiers": Field(
+            ListOf(TIER, unique_key="name"),
+            default=DEFAULT_TIERS,
+            doc="lowest first; the first is everyone's base tier; a member is in the highest tier any of whose "
+            "thresholds they meet",
+        ),
+        "tier_policy": Field(
+            Map(
+                {
+                    "window": Field(
+                        Duration(), default=dt.timedelta(days=365), doc="thresholds count this far back"
+                    ),
+                    "review_every": Field(
+                        Str(choices=("month", "quarter", "year")),
+                        default="quarter",
+                        doc="upgrades are immediate; downgrades happen only at these review dates",
+                    ),
+                }
+            )
+        ),
         "points": Field(
             Map(
                 {
-                    "per_currency_unit": Field(Num(lo=0), default=1.0),
-                    "per_activity": Field(DictOf(Num(lo=0)), default={}),
-                    "expire_after": Field(Duration(), doc="points expire this long after they were earned"),
+                    "per_currency_unit": Field(
+                        Num(lo=0), default=1.0, doc="points per unit of net order value (order currency)"
+                    ),
+                    "per_activity": Field(
+                        DictOf(Num(lo=0)),
+                        default={
+                            "review_with_photos": 20.0,
+                            "review": 5.0,
+                            "check_in": 1.0,
+                            "event_attendance": 10.0,
+                        },
+                        doc="points per activity of fct_engagement_events",
+                    ),
+                    "check_in_streak_days": Field(
+                        Num(lo=2, integer=True),
+                        default=7,
+                        doc="consecutive check-in days that earn the bonus",
+                    ),
+                    "check_in_streak_bonus": Field(Num(lo=0), default=10.0),
+                    "expire_after": Field(
+                        Duration(), default=dt.timedelta(days=365), doc="points expire this long after earned"
+                    ),
+                    "native_platforms": Field(
+                        ListOf(Str()),
+                        default=["youzan"],
+                        doc="stores that keep their own points ledger: theirs is used, their orders earn no rule points",
+                    ),
                 }
             )
         ),

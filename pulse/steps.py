@@ -90,8 +90,8 @@ def _dbt_vars(config: Config) -> dict[str, Any]:
 
 
 def rule_vars(rules: dict[str, Any]) -> dict[str, Any]:
-    """The engagement rules of pulse.yml (validated `rules`) as dbt vars: every activity weight (defaults filled),
-    durations in days."""
+    """The engagement and loyalty rules of pulse.yml (validated `rules`) as dbt vars: every activity weight
+    (defaults filled), durations in days, tiers without the thresholds they do not set."""
     from pulse.config import ACTIVITY_WEIGHTS
 
     return {
@@ -99,6 +99,15 @@ def rule_vars(rules: dict[str, Any]) -> dict[str, Any]:
         "lifecycle_days": {k: v.total_seconds() / 86400 for k, v in rules["lifecycle"].items()},
         "engagement": {
             k: (v.total_seconds() / 86400 if k == "window" else v) for k, v in rules["engagement"].items()
+        },
+        "loyalty_tiers": [{k: v for k, v in t.items() if v is not None} for t in rules["tiers"]],
+        "tier_policy": {
+            "window_days": rules["tier_policy"]["window"].total_seconds() / 86400,
+            "review_every": rules["tier_policy"]["review_every"],
+        },
+        "points_rules": {
+            **{k: v for k, v in rules["points"].items() if k != "expire_after"},
+            "expire_after_days": rules["points"]["expire_after"].total_seconds() / 86400,
         },
     }
 
