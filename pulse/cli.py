@@ -1,7 +1,7 @@
 """`pulse`: run the pipeline's steps without a scheduler.
 
     pulse [--config FILE] sandbox serve [--port N] [--faults SPEC] [--no-rate-limits]
-    pulse ingest [SOURCE ...] | load | transform | check | publish
+    pulse ingest [SOURCE ...] | load | transform | clv | check | publish
     pulse report [--week YYYY-Www] [--send] [--force]
     pulse run [--week YYYY-Www] [--send]
     pulse demo
@@ -189,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in [
         ("load", "load landed batches into raw tables"),
         ("transform", "dbt build"),
+        ("clv", "fit the CLV models and write member_clv, clv_model_params"),
         ("check", "run the quality gate"),
         ("publish", "publish the audited warehouse"),
     ]:
@@ -227,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
             _print(steps.load(config))
         elif args.command == "transform":
             _print(steps.transform(config))
+        elif args.command == "clv":
+            _print(steps.clv(config))
         elif args.command == "check":
             _print(steps.check(config))
         elif args.command == "publish":

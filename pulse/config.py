@@ -308,6 +308,24 @@ RULES = Map(
                 }
             )
         ),
+        "clv": Field(
+            Map(
+                {
+                    "annual_discount_rate": Field(
+                        Num(lo=0, hi=1), default=0.1, doc="discounts future spend in CLV"
+                    ),
+                    "months": Field(Num(lo=1, hi=120, integer=True), default=12, doc="CLV horizon"),
+                    "min_customers": Field(
+                        Num(lo=2, integer=True), default=50, doc="fewer buyers in a currency: no model for it"
+                    ),
+                    "min_repeat_buyers": Field(
+                        Num(lo=2, integer=True),
+                        default=20,
+                        doc="fewer repeat buyers: no model for the currency",
+                    ),
+                }
+            )
+        ),
         "lifecycle": Field(
             Map(
                 {

@@ -147,6 +147,14 @@ def transform(config: Config) -> dict:
     return {"seconds": round(time.perf_counter() - started, 2), "summary": proc.stdout.splitlines()[-1:]}
 
 
+def clv(config: Config) -> dict:
+    """Fit BG/NBD + Gamma-Gamma on the working warehouse's orders; write member_clv and clv_model_params
+    (pulse.predict). Runs after transform and before the quality gate."""
+    from pulse.predict import predict_clv
+
+    return predict_clv(config)
+
+
 class _nullcontext:
     def __enter__(self):
         return self
@@ -317,6 +325,7 @@ def run(config: Config, week: str | None = None, send: bool = False) -> dict:
     out["ingest"] = ingest(config)
     out["load"] = load(config)
     out["transform"] = transform(config)
+    out["clv"] = clv(config)
     try:
         out["check"] = check(config)
         out["publish"] = publish(config)

@@ -247,8 +247,9 @@ def _if_alive(a_: float, b: float, r: float, x: np.ndarray, span: np.ndarray, t:
     z = t / (span + t)
     log_keep = np.log1p(-z)  # = log(span / (span + t))
     c = a_ + b + x - 1
-    f = hyp2f1(a_ + b - 1 - r, a_ - 1, c, z)
-    return c / (a_ - 1) * (1.0 - np.exp((a_ - 1) * log_keep) * f)
+    with np.errstate(invalid="ignore", over="ignore"):  # not finite for a, b in the thousands: see _expected
+        f = hyp2f1(a_ + b - 1 - r, a_ - 1, c, z)
+        return c / (a_ - 1) * (1.0 - np.exp((a_ - 1) * log_keep) * f)
 
 
 def _expected(params: BgNbdParams, t: np.ndarray, x: np.ndarray, span: np.ndarray) -> np.ndarray:
@@ -261,7 +262,21 @@ def _expected(params: BgNbdParams, t: np.ndarray, x: np.ndarray, span: np.ndarra
         out = 0.5 * (
             _if_alive(a + _SINGULAR_STEP, b, r, x, span, t) + _if_alive(a - _SINGULAR_STEP, b, r, x, span, t)
         )
+    bad = ~np.isfinite(out)
+    if bad.any():
+        out = np.where(bad, _fixed_dropout(a, b, r, x, span, t), out)
     return np.maximum(out, 0.0)  # rounding can leave -1e-17 at t = 0
+
+
+def _fixed_dropout(
+    a: float, b: float, r: float, x: np.ndarray, span: np.ndarray, t: np.ndarray
+) -> np.ndarray:
+    """The limit of `_if_alive` when the Beta(a, b) dropout distribution is concentrated (a and b in the
+    hundreds of thousands: fits on data with one dropout rate for everyone push them there, and 2F1 with such
+    arguments is not finite). With a fixed dropout p = a/(a+b), purchases if alive are (1/p)(1 - e^(-lambda p t)),
+    and over lambda ~ Gamma(r+x, span): (1/p)(1 - (span/(span + p t))^(r+x))."""
+    p = a / (a + b)
+    return (1.0 - np.exp((r + x) * (np.log(span) - np.log(span + p * t)))) / p
 
 
 def expected_purchases(params: BgNbdParams, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:

@@ -419,3 +419,17 @@ def test_bad_inputs_fail_in_every_entry_point():
         customer_lifetime_value(
             CDNOW_PARAMS, CDNOW_SPEND, [1], [1], [2], [3], annual_discount_rate=float("nan")
         )
+
+
+def test_concentrated_dropout_uses_the_fixed_dropout_limit():
+    """Fits on data where everyone drops out at one rate push a and b into the hundreds of thousands, where 2F1 is
+    not finite: expected purchases then follow the fixed-dropout limit, which the exact form approaches."""
+    from pulse.clv.bgnbd import _fixed_dropout, _if_alive
+
+    x, span, t = np.array([0.0, 1, 3, 10]), np.array([10.0, 20, 30, 40]), np.full(4, 13.0)
+    exact = _if_alive(200.0, 4000.0, 0.4, x, span, t)
+    assert np.all(np.isfinite(exact))
+    np.testing.assert_allclose(_fixed_dropout(200.0, 4000.0, 0.4, x, span, t), exact, rtol=1e-3)
+    huge = BgNbdParams(r=0.43, alpha=6.5, a=151_000.0, b=2_562_000.0)
+    got = expected_purchases(huge, 13.0, [0, 1, 3, 10], [0.0, 5, 10, 20], [20.0, 20, 20, 30])
+    assert np.all(np.isfinite(got)) and np.all(got > 0)

@@ -87,6 +87,18 @@ def test_second_demo_adds_no_rows_anywhere(demo_twice):
     assert first["marts.community_health_weekly"] > 0
 
 
+def test_clv_models_are_fitted_and_published(demo_twice):
+    _, wh, first, _, _ = demo_twice
+    with duckdb.connect(str(wh), read_only=True) as con:
+        params = con.execute("select currency, status, customers, bgnbd_r from marts.clv_model_params").fetchall()
+        members, orphans = con.execute(
+            """select count(*), count(*) filter (where member_id not in (select member_id from marts.dim_members))
+               from marts.member_clv"""
+        ).fetchone()
+    assert params and all(status in ("fitted", "fitted, not converged") for _, status, _, _ in params), params
+    assert members == sum(c for _, _, c, _ in params) and orphans == 0
+
+
 def test_report_numbers_come_from_the_marts(demo_twice):
     tmp, wh, *_ = demo_twice
     with duckdb.connect(str(wh), read_only=True) as con:
@@ -143,7 +155,12 @@ def test_same_pipeline_on_postgres(tmp_path, postgres):
     with psycopg2.connect(postgres.dsn) as con, con.cursor() as cur:
         cur.execute("select count(*), sum(posts) from marts.community_health_weekly where community = 'all'")
         weeks, posts = cur.fetchone()
+        cur.execute("select count(*) from marts.member_clv")
+        clv_members = cur.fetchone()[0]
+        cur.execute("select sum(customers) from marts.clv_model_params")
+        customers = cur.fetchone()[0]
     assert weeks >= 6 and posts > 0
+    assert clv_members > 0 and clv_members == customers
 
 
 def test_report_send_reaches_a_real_smtp_server_once_per_recipient(demo_twice, smtp_server):
