@@ -85,6 +85,8 @@ KINDS = {
     ),  # plus any of phone, email, unionid, forum_user_id, discord_user_id, ...
     "pos_orders": ("order_no", "paid_at", "amount"),
     "event_checkins": ("checkin_id", "checked_in_at"),
+    "campaigns": ("campaign_id", "start_at", "end_at"),  # plus cost, coupon_code, utm_campaign, ...
+    "campaign_audience": ("campaign_id", "member_no", "group"),  # group: treatment | holdout
 }
 
 _INT = re.compile(r"^[+-]?\d+$")

@@ -2,7 +2,8 @@
 
 Each batch's rows and its row in the manifest `raw._batches` are written in one transaction: a batch is either
 loaded whole and recorded, or not at all, so re-running after any failure never duplicates. Records without their
-primary key go to `raw._quarantine` with the reason, in the same transaction; nothing is dropped silently.
+primary key go to `raw._quarantine` with the reason, in the same transaction; nothing is dropped silently. A bad
+record already quarantined for the same source and stream (a file read again after a re-export) is not added twice.
 A record identical to the latest version already loaded for the same source and key (same content hash: a re-fetch
 inside the lookback window, or an unchanged full-refresh stream) is not stored again, so raw tables hold each change
 once. Only the latest counts: a value changed and then changed back (A -> B -> A) stores the second A, so that
@@ -152,9 +153,20 @@ class _DuckLoader:
                        from (select row_number() over () as line_no, json as record,
                                     json_extract_string(json, ?) as pk,
                                     json_extract_string(json, '$._quarantine_reason') as bad
-                             from read_json_objects(?, format = 'newline_delimited'))
-                       where pk is null or bad is not null""",
-                    [m["batch_id"], m["source"], m["stream"], m["primary_key"], pk, str(batch.records_file)],
+                             from read_json_objects(?, format = 'newline_delimited')) as b
+                       where (pk is null or bad is not null)
+                         and not exists (select 1 from raw._quarantine q
+                                         where q.source = ? and q.stream = ? and q.record = b.record::varchar)""",
+                    [
+                        m["batch_id"],
+                        m["source"],
+                        m["stream"],
+                        m["primary_key"],
+                        pk,
+                        str(batch.records_file),
+                        m["source"],
+                        m["stream"],
+                    ],
                 ).fetchone()[0]
             con.execute(
                 "insert into raw._batches values (?, ?, ?, ?, ?, ?, ?::timestamptz, now())",
@@ -232,8 +244,18 @@ class _PgLoader:
                        select %s, %s, %s, line_no,
                               coalesce(line::jsonb ->> '_quarantine_reason', 'missing primary key ' || %s), line, now()
                        from _batch
-                       where line::jsonb #>> %s is null or line::jsonb ->> '_quarantine_reason' is not null""",
-                    (m["batch_id"], m["source"], m["stream"], m["primary_key"], pk_path),
+                       where (line::jsonb #>> %s is null or line::jsonb ->> '_quarantine_reason' is not null)
+                         and not exists (select 1 from raw._quarantine q
+                                         where q.source = %s and q.stream = %s and q.record = _batch.line)""",
+                    (
+                        m["batch_id"],
+                        m["source"],
+                        m["stream"],
+                        m["primary_key"],
+                        pk_path,
+                        m["source"],
+                        m["stream"],
+                    ),
                 )
                 quarantined = cur.rowcount
                 cur.execute(

@@ -31,6 +31,12 @@ DEMO_ENV = {
     "PULSE_HASH_SALT": "demo-salt-not-secret",
     "PULSE_SANDBOX_DISCOURSE_KEY": "sandbox-discourse-key",
     "PULSE_SANDBOX_SHOPIFY_TOKEN": "shpat_sandbox_token",
+    "PULSE_SANDBOX_REDDIT_SECRET": "sandbox-reddit-secret",
+    "PULSE_SANDBOX_DISCORD_TOKEN": "sandbox-discord-bot-token",
+    "PULSE_SANDBOX_WECOM_SECRET": "sandbox-wecom-corp-secret",
+    "PULSE_SANDBOX_WECHAT_MP_SECRET": "sandbox-wechat-mp-app-secret",
+    "PULSE_SANDBOX_WOOCOMMERCE_SECRET": "cs_sandbox0000000000000000000000000000000000",
+    "PULSE_SANDBOX_YOUZAN_SECRET": "yz_sandbox_secret_0000000000000000",
 }
 
 
@@ -66,7 +72,7 @@ def sandbox_credentials(config: Config) -> dict:
     """What the sandbox accepts: the credentials of the sources that point at it."""
     creds = {}
     for s in config["sources"]:
-        if str(s["base_url"]).startswith("sandbox:"):
+        if str(s["base_url"]).startswith("sandbox:") and s["type"] != "files":
             creds[s["base_url"].split(":", 1)[1]] = {k: str(v) for k, v in s["credentials"].items()}
     return creds
 
@@ -79,6 +85,10 @@ def start_sandbox(
 
     sb = config["sandbox"]
     world = sandbox_world(config)
+    if config.uses_sandbox_files():
+        from pulse.sandbox.filedrops import write_drops
+
+        write_drops(world, config.sandbox_drops_dir)  # with the broken rows the connector must quarantine
     spec = sb["faults"] if faults is None else faults
     server = make_server(
         world,

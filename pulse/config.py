@@ -469,10 +469,21 @@ class Config:
         return any(str(s["base_url"]).startswith("sandbox:") for s in self.data["sources"])
 
     def resolve_sandbox(self, sandbox_url: str) -> None:
-        """Point every `sandbox:<platform>` base URL at the running sandbox server."""
+        """Point every `sandbox:<platform>` base URL at the running sandbox server, and `sandbox:files` at the
+        folder where the sandbox writes its file drops (`sandbox_drops_dir`)."""
         for s in self.data["sources"]:
-            if str(s["base_url"]).startswith("sandbox:"):
+            if str(s["base_url"]) == "sandbox:files":
+                s["base_url"] = self.sandbox_drops_dir.resolve().as_uri()
+            elif str(s["base_url"]).startswith("sandbox:"):
                 s["base_url"] = f"{sandbox_url.rstrip('/')}/{s['base_url'].split(':', 1)[1]}"
+
+    @property
+    def sandbox_drops_dir(self) -> Path:
+        """Where the sandbox writes the file drops a `sandbox:files` source reads."""
+        return self.var_dir / "sandbox" / "drops"
+
+    def uses_sandbox_files(self) -> bool:
+        return any(str(s["base_url"]) == "sandbox:files" for s in self.data["sources"])
 
     def channel_map(self) -> list[tuple[str, str | None, str]]:
         """(source, channel or None for the whole source, community) rows, as raw._channels stores them."""

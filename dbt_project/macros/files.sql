@@ -1,7 +1,9 @@
 {#
     File-drop streams (the `files` source type) by kind. A files stream lands in raw.files__<stream> under the name
     its pulse.yml gives it, so staging cannot name its tables: pulse passes them in the `file_streams` var,
-    {kind: [table, ...]} (ingestion.files.tables_by_kind; kinds: member_bindings, pos_orders, event_checkins).
+    {kind: [table, ...]} (ingestion.files.tables_by_kind).
+
+    Kinds: member_bindings, pos_orders, event_checkins, campaigns, campaign_audience (ingestion.files.KINDS).
 
     file_stream_tables(kind=none) -> the raw table names (without schema) of one kind, or of every kind.
     file_stream_union(kind) -> SQL: the latest version of every record of the kind's streams, one select per

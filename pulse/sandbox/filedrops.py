@@ -10,11 +10,14 @@ World's `offline_pos_orders` and `offline_checkins`, the way such exports really
 | `checkins_cn` | `checkins_cn_export.jsonl` (UTF-8, nested objects) | the mini-program sign-in tool of the Chinese community's events |
 | `checkins_global` | `checkins_global.xlsx` (sheet "Check-ins", datetime cells in UTC) | the global events' ticketing export |
 | `members` | `members_export.csv` (UTF-8 with BOM, Chinese headers, local times) | the membership center's member list with the accounts each member bound (kind `member_bindings`) |
+| `campaigns` | `campaigns.csv` (UTF-8 with BOM, local times) | the marketing calendar: one row per campaign with its coupon code, UTM tag, holdout share, target segment and launch event (kind `campaigns`) |
+| `campaign_audience` | `audience_export.csv` (UTF-8) | the CRM's audience export: per campaign, every member (member number) of its community in the `treatment` or the `holdout` group; persons without a member number are not in the CRM and left out (kind `campaign_audience`) |
 
 Deliberately broken rows (`broken=True`, the default), each of which the `files` connector quarantines with its
 reason: a POS row with a field missing, one with bytes that are not GBK, one without an order number, one whose
 amount is `12O.00`; a UTF-8 POS row whose time is `明天`; a truncated JSON line and one without its id; a
-spreadsheet row without a ticket id and one checked in at `TBD`; a member-list row without a member number. They
+spreadsheet row without a ticket id and one checked in at `TBD`; a member-list row without a member number; a
+planned campaign whose cost is `TBD`. They
 are extra rows (their keys are not in the World), so every World record is in the files exactly once.
 """
 
@@ -32,6 +35,8 @@ import numpy as np
 import pandas as pd
 
 from pulse.sandbox.tables import World
+from pulse.sandbox.world import campaign_exposure
+from pulse.sandbox.worlds.membership import member_no
 
 POS_HEADERS = (
     "订单编号",
@@ -110,6 +115,38 @@ DROP_OPTIONS = {
                 "checked_in_at": {"header": "Checked In At (UTC)", "type": "datetime"},
             },
         },
+        "campaigns": {
+            "pattern": "campaigns*.csv",
+            "format": "csv",
+            "primary_key": "campaign_id",
+            "kind": "campaigns",
+            "columns": {
+                "campaign_id": "Campaign ID",
+                "name": "Campaign",
+                "community": "Community",
+                "channel": "Channel",
+                "start_at": {"header": "Start (local)", "type": "datetime"},
+                "end_at": {"header": "End (local)", "type": "datetime"},
+                "cost": {"header": "Cost (CNY)", "type": "decimal"},
+                "coupon_code": "Coupon code",
+                "utm_campaign": "UTM campaign",
+                "holdout_share": {"header": "Holdout share", "type": "decimal"},
+                "target_segment": "Target segment",
+                "event_name": "Launch event",
+            },
+        },
+        "campaign_audience": {
+            "pattern": "audience_*.csv",
+            "format": "csv",
+            "primary_key": "entry_id",
+            "kind": "campaign_audience",
+            "columns": {
+                "entry_id": "entry_id",
+                "campaign_id": "campaign_id",
+                "member_no": "member_no",
+                "group": "group",
+            },
+        },
         "members": {
             "pattern": "members_*.csv",
             "format": "csv",
@@ -140,6 +177,21 @@ MEMBER_HEADERS = (
     "注册时间",
     "会员等级",
 )
+CAMPAIGN_HEADERS = (
+    "Campaign ID",
+    "Campaign",
+    "Community",
+    "Channel",
+    "Start (local)",
+    "End (local)",
+    "Cost (CNY)",
+    "Coupon code",
+    "UTM campaign",
+    "Holdout share",
+    "Target segment",
+    "Launch event",
+)
+AUDIENCE_HEADERS = ("entry_id", "campaign_id", "member_no", "group")
 
 
 @dataclass
@@ -324,6 +376,51 @@ def write_drops(world: World, folder: Path, broken: bool = True) -> DropManifest
         (folder / "members_export.csv").write_bytes(_csv_text(MEMBER_HEADERS, rows).encode("utf-8-sig"))
         m.files["members"] = ["members_export.csv"]
         m.keys["members"] = members["member_no"].tolist()
+
+    # the marketing calendar; a campaign's launch event is named the way the event team names it (stores._offline)
+    if "campaigns" in world.tables:
+        cmp = world["campaigns"]
+        starts = _local(cmp["start_at"], "%Y-%m-%d %H:%M")
+        ends = _local(cmp["end_at"], "%Y-%m-%d %H:%M")
+        rows = [
+            [
+                c.campaign_id,
+                c.name,
+                c.community,
+                c.channel,
+                starts[i],
+                ends[i],
+                f"{Decimal(c.cost):.2f}",
+                _opt(c.coupon_code),
+                _opt(c.utm_campaign),
+                f"{c.holdout_share:.2f}",
+                "all members",
+                f"{c.name} 线下活动" if c.community == "brand_cn" else f"{c.name} launch party",
+            ]
+            for i, c in enumerate(cmp.itertuples(index=False))
+        ]
+        if broken:  # a planned campaign without a budget yet
+            rows.append(
+                ["cmp-99", "中秋礼盒", "brand_cn", "wechat", "2026-09-20 00:00", "2026-10-01 00:00", "TBD"]
+                + ["", "", "0.20", "all members", ""]
+            )
+            m.broken["campaigns"] = 1
+        (folder / "campaigns.csv").write_bytes(_csv_text(CAMPAIGN_HEADERS, rows).encode("utf-8-sig"))
+        m.files["campaigns"] = ["campaigns.csv"]
+        m.keys["campaigns"] = cmp["campaign_id"].tolist()
+
+    # the CRM's audience export: the members (by member number) of each campaign's community and their group
+    if "campaigns" in world.tables and "member_bindings" in world.tables and len(world["campaigns"]):
+        exp = campaign_exposure(world)
+        exp["member_no"] = member_no(exp["person_id"].to_numpy())
+        exp = exp[exp["member_no"].isin(set(world["member_bindings"]["member_no"]))]
+        exp = exp.sort_values(["campaign_id", "member_no"], kind="stable")
+        entry = (exp["campaign_id"] + "-" + exp["member_no"]).tolist()
+        group = np.where(exp["exposed"].to_numpy(dtype=bool), "treatment", "holdout")
+        rows = [list(r) for r in zip(entry, exp["campaign_id"], exp["member_no"], group, strict=True)]
+        (folder / "audience_export.csv").write_bytes(_csv_text(AUDIENCE_HEADERS, rows).encode("utf-8"))
+        m.files["campaign_audience"] = ["audience_export.csv"]
+        m.keys["campaign_audience"] = entry
     for stream in m.files:
         m.broken.setdefault(stream, 0)
     return m

@@ -93,7 +93,7 @@ def test_drops_land_and_load_exactly_once_with_broken_rows_quarantined(tmp_path,
     assert {r.stream: r.pages for r in results} == {k: len(v) for k, v in manifest.files.items()}
     wh = warehouse(tmp_path)
     report = load_landing(wh, landing, [])
-    assert report.quarantined == sum(manifest.broken.values()) == 10
+    assert report.quarantined == sum(manifest.broken.values()) == 11
     for stream, keys in manifest.keys.items():
         got = sorted(r[0] for r in raw(wh, f"select _pk from raw.files__{stream}"))
         assert got == sorted(keys), stream
@@ -109,6 +109,7 @@ def test_drops_land_and_load_exactly_once_with_broken_rows_quarantined(tmp_path,
         "no checkin_id (Ticket ID)",
         "'TBD' is not a datetime",
         "no member_no (会员卡号)",
+        "cost (Cost (CNY)): 'TBD' is not a decimal",
     ):
         assert any(part in r for r in reasons), (part, reasons)
     assert all(r.split(":", 2)[0].endswith((".csv", ".jsonl", ".xlsx")) for r in reasons)  # <file>:<line>:
@@ -339,3 +340,27 @@ def test_landed_files_keep_their_hash_in_batch_metadata(tmp_path, world):
         assert set(files) == {p["path"] for p in batch.meta["pages"]}
         lines = gzip.open(batch.records_file).read().splitlines()
         assert len(lines) == batch.meta["records"]
+
+
+def test_a_re_exported_file_is_read_again_but_quarantines_nothing_twice(tmp_path, world):
+    """A spreadsheet saved again (new bytes, same rows) is a new file to the connector; its good rows are already
+    loaded (same content) and its bad rows already quarantined: neither is stored twice."""
+    drops = tmp_path / "drops"
+    write_drops(world, drops)
+    landing, state = tmp_path / "landing", tmp_path / "state"
+    wh = warehouse(tmp_path)
+    ingest_source(source(drops), landing, state)
+    first = load_landing(wh, landing, [])
+    sheet = drops / "checkins_global.xlsx"
+    body = sheet.read_bytes()
+    from openpyxl import load_workbook
+
+    wb = load_workbook(sheet)
+    wb.properties.modified = wb.properties.modified.replace(year=2027)  # saved again: other bytes
+    wb.save(sheet)
+    assert sheet.read_bytes() != body
+    results = ingest_source(source(drops), landing, state)
+    assert {r.stream: r.records for r in results if r.records}.keys() == {"checkins_global"}
+    second = load_landing(wh, landing, [])
+    assert first.quarantined > 0 and second.quarantined == 0 and second.records == 0
+    assert raw(wh, "select count(*) from raw._quarantine")[0][0] == first.quarantined

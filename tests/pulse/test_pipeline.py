@@ -90,7 +90,9 @@ def test_second_demo_adds_no_rows_anywhere(demo_twice):
 def test_clv_models_are_fitted_and_published(demo_twice):
     _, wh, first, _, _ = demo_twice
     with duckdb.connect(str(wh), read_only=True) as con:
-        params = con.execute("select currency, status, customers, bgnbd_r from marts.clv_model_params").fetchall()
+        params = con.execute(
+            "select currency, status, customers, bgnbd_r from marts.clv_model_params"
+        ).fetchall()
         members, orphans = con.execute(
             """select count(*), count(*) filter (where member_id not in (select member_id from marts.dim_members))
                from marts.member_clv"""

@@ -492,11 +492,22 @@ def test_drops_are_written_the_way_shops_export(tmp_path, world):
     assert rows[0][0] == "Ticket ID" and isinstance(rows[1][-1], dt.datetime)
     lines = (tmp_path / "checkins_cn_export.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == len(m.keys["checkins_cn"]) + m.broken["checkins_cn"]
-    assert m.broken == {"pos_orders": 5, "checkins_cn": 2, "checkins_global": 2, "members": 1}
+    assert m.broken == {
+        "pos_orders": 5,
+        "checkins_cn": 2,
+        "checkins_global": 2,
+        "members": 1,
+        "campaigns": 1,
+        "campaign_audience": 0,
+    }
     members = (tmp_path / "members_export.csv").read_bytes()
     assert members.startswith("\ufeff会员卡号,手机号,邮箱".encode())
     assert len(members.decode("utf-8-sig").splitlines()) == 1 + len(world["member_bindings"]) + 1
     assert sorted(m.keys["pos_orders"]) == sorted(world["offline_pos_orders"]["order_no"])
+    calendar = (tmp_path / "campaigns.csv").read_bytes().decode("utf-8-sig").splitlines()
+    assert calendar[0].startswith("Campaign ID,") and len(calendar) == 1 + len(world["campaigns"]) + 1
+    audience = (tmp_path / "audience_export.csv").read_text(encoding="utf-8").splitlines()
+    assert len(audience) == 1 + len(m.keys["campaign_audience"]) == 1 + len(set(m.keys["campaign_audience"]))
     clean = tmp_path / "clean"
     assert write_drops(world, clean, broken=False).broken == dict.fromkeys(m.broken, 0)
     sh_local = world["offline_pos_orders"].query("store_code == 'SH01'")["paid_at"] + pd.Timedelta(hours=8)

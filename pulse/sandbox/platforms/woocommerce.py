@@ -56,6 +56,7 @@ from pulse.sandbox.platforms import (
 )
 from pulse.sandbox.ratelimit import SlidingWindowLimiter
 
+SITE_URL = "https://shop.lumotea.example"  # the store's WordPress address (links are written from it)
 SITE_TZ = "America/Los_Angeles"
 VERSION = "9.4.2"
 DEFAULT_PER_PAGE = 10
@@ -364,10 +365,12 @@ class WooCommercePlatform:
 
     # ------------------------------------------------------------------ records
     def _links(self, host: str, prefix: str, resource: str, rid: int, customer: int | None = None) -> dict:
-        base = f"http://{host}{prefix}/wp-json/wc/v3/{resource}"
+        """Hypermedia links as WordPress writes them: from the site's configured URL (its `home` option), not the
+        request's Host, so a record reads the same whichever port the sandbox listens on."""
+        base = f"{SITE_URL}/wp-json/wc/v3/{resource}"
         links = {"self": [{"href": f"{base}/{rid}"}], "collection": [{"href": base}]}
         if customer:
-            links["customer"] = [{"href": f"http://{host}{prefix}/wp-json/wc/v3/customers/{customer}"}]
+            links["customer"] = [{"href": f"{SITE_URL}/wp-json/wc/v3/customers/{customer}"}]
         return links
 
     @staticmethod

@@ -304,6 +304,9 @@ def base36(values: np.ndarray) -> np.ndarray:
     return np.array([t.lstrip("0") or "0" for t in text.tolist()], dtype=object)
 
 
+GUILDS_CREATED_UNIX_S = np.array([1_699_671_600.0, 1_704_704_400.0])  # 2023-11-11 03:00Z, 2024-01-08 09:00Z
+
+
 def snowflakes(ms_unix: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Discord snowflakes from unix milliseconds: time << 22 | worker/process/increment bits, unique per call."""
     ms = np.asarray(ms_unix, dtype=np.int64)
@@ -702,8 +705,9 @@ def _discord(people: _People, seed: int) -> dict[str, pd.DataFrame]:
             np.int64
         )
 
-    # guilds, roles and channels: created two years before the window
-    g_created = -np.array([760.0, 700.0]) * 86400
+    # guilds, roles and channels: created on fixed days (so a seed's guild ids do not move with the window, and a
+    # config can name them: demo/pulse.yml), before any window this sandbox serves by default
+    g_created = (GUILDS_CREATED_UNIX_S - ws / 1e6).astype(float)
     g_ids = snowflakes(unix_ms(g_created), rng)
     role_ids = snowflakes(unix_ms(np.repeat(g_created, 3) + np.tile([60.0, 120.0, 180.0], 2)), rng).reshape(
         2, 3
