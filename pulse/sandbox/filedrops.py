@@ -11,7 +11,7 @@ World's `offline_pos_orders` and `offline_checkins`, the way such exports really
 | `checkins_global` | `checkins_global.xlsx` (sheet "Check-ins", datetime cells in UTC) | the global events' ticketing export |
 | `members` | `members_export.csv` (UTF-8 with BOM, Chinese headers, local times) | the membership center's member list with the accounts each member bound (kind `member_bindings`) |
 | `campaigns` | `campaigns.csv` (UTF-8 with BOM, local times) | the marketing calendar: one row per campaign with its coupon code, UTM tag, holdout share, target segment and launch event (kind `campaigns`) |
-| `campaign_audience` | `audience_export.csv` (UTF-8) | the CRM's audience export: per campaign, every member (member number) of its community in the `treatment` or the `holdout` group; persons without a member number are not in the CRM and left out (kind `campaign_audience`) |
+| `campaign_audience` | `audience_export.csv` (UTF-8) | the CRM's audience export: per campaign, every member (member number) of its community in the `treatment` or the `holdout` group; persons without a member number are not in the CRM and left out (kind `campaign_audience`). With `ab_test=<campaign id>` that campaign is an A/B test: its treatment is split into `variant_a` and `variant_b` by a fixed hash of (campaign, member number); the world gave both the same lift (the CRM tried two messages the world does not tell apart) |
 
 Deliberately broken rows (`broken=True`, the default), each of which the `files` connector quarantines with its
 reason: a POS row with a field missing, one with bytes that are not GBK, one without an order number, one whose
@@ -27,6 +27,7 @@ import csv
 import datetime as dt
 import io
 import json
+import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -245,8 +246,9 @@ def _pos_rows(pos: pd.DataFrame, time_fmt: str, yuan_sign: bool) -> list[list[st
     return rows
 
 
-def write_drops(world: World, folder: Path, broken: bool = True) -> DropManifest:
-    """Write the World's offline exports into `folder` (created if needed); return what was written."""
+def write_drops(world: World, folder: Path, broken: bool = True, ab_test: str | None = None) -> DropManifest:
+    """Write the World's offline exports into `folder` (created if needed); return what was written. `ab_test`: a
+    campaign id whose treatment the audience export splits into two variants (none by default)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     m = DropManifest(folder)
@@ -416,7 +418,13 @@ def write_drops(world: World, folder: Path, broken: bool = True) -> DropManifest
         exp = exp[exp["member_no"].isin(set(world["member_bindings"]["member_no"]))]
         exp = exp.sort_values(["campaign_id", "member_no"], kind="stable")
         entry = (exp["campaign_id"] + "-" + exp["member_no"]).tolist()
-        group = np.where(exp["exposed"].to_numpy(dtype=bool), "treatment", "holdout")
+        group = np.where(exp["exposed"].to_numpy(dtype=bool), "treatment", "holdout").astype(object)
+        if ab_test is not None:  # the A/B test's treatment: variant_a or variant_b, half each by a fixed hash
+            split = (exp["campaign_id"] == ab_test).to_numpy() & (group == "treatment")
+            if not split.any():
+                raise ValueError(f"ab_test={ab_test!r}: no campaign of that id has a treatment group")
+            half = np.array([zlib.crc32(f"{ab_test}:{n}".encode()) % 2 for n in exp["member_no"][split]])
+            group[split] = np.where(half == 0, "variant_a", "variant_b")
         rows = [list(r) for r in zip(entry, exp["campaign_id"], exp["member_no"], group, strict=True)]
         (folder / "audience_export.csv").write_bytes(_csv_text(AUDIENCE_HEADERS, rows).encode("utf-8"))
         m.files["campaign_audience"] = ["audience_export.csv"]
