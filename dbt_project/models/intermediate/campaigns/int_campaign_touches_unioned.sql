@@ -30,27 +30,8 @@ checkins as (
     select * from {{ ref('stg_files__event_checkins') }}
 ),
 
-accounts as (
-    select * from {{ ref('int_identity__accounts') }}
-),
-
-account_members as (
-    select * from {{ ref('int_identity__account_members') }}
-),
-
 contacts as (
     select * from {{ ref('int_identity__contact_members') }}
-),
-
-member_numbers as (
-    select
-        accounts.account_id as member_no,
-        min(account_members.member_id) as member_id
-    from accounts
-    inner join account_members on accounts.account_key = account_members.account_key
-    where accounts.platform = 'membership'
-    group by accounts.account_id
-    having count(distinct account_members.member_id) = 1
 ),
 
 audience_touches as (
@@ -62,7 +43,8 @@ audience_touches as (
         audience.audience_key as object_ref
     from audience
     inner join campaigns on audience.campaign_id = campaigns.campaign_id
-    left join member_numbers on audience.member_no = member_numbers.member_no
+    left join contacts as member_numbers
+        on member_numbers.id_type = 'member_no' and audience.member_no = member_numbers.id_value
     where audience.audience_group in ('treatment', 'holdout')
 ),
 

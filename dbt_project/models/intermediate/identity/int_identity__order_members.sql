@@ -8,10 +8,6 @@
 -#}
 with
 
-accounts as (
-    select * from {{ ref('int_identity__accounts') }}
-),
-
 members as (
     select * from {{ ref('int_identity__account_members') }}
 ),
@@ -66,17 +62,6 @@ orders as (
     from {{ ref('stg_files__pos_orders') }} as pos
 ),
 
-cards as (
-    select
-        accounts.account_id as member_card,
-        min(members.member_id) as member_id
-    from accounts
-    inner join members on accounts.account_key = members.account_key
-    where accounts.platform = 'membership'
-    group by accounts.account_id
-    having count(distinct members.member_id) = 1
-),
-
 matched as (
     select
         orders.platform,
@@ -94,7 +79,7 @@ matched as (
         end as matched_by
     from orders
     left join members as account_members on orders.account_key = account_members.account_key
-    left join cards on orders.member_card = cards.member_card
+    left join contacts as cards on cards.id_type = 'member_no' and orders.member_card = cards.id_value
     left join contacts as by_email on by_email.id_type = 'email' and orders.email_hash = by_email.id_value
     left join contacts as by_phone on by_phone.id_type = 'phone' and orders.phone_hash = by_phone.id_value
 ),
