@@ -1,8 +1,10 @@
 """Run the quality gate on pandas frames with Great Expectations 1.x.
 
-GX cannot validate DuckDB through its SQL data source, so the caller reads each table of `tables_needed()` into a
-DataFrame and passes them here. One ephemeral context, one pandas data source, one dataframe asset and
-whole-dataframe batch per table. `passed` is False when any critical expectation fails.
+GX cannot validate DuckDB through its SQL data source, so the caller reads each table (the marts of
+`tables_needed()`, every raw table, the derived check frames of expectations/checks.py) into a DataFrame and passes
+them here. One ephemeral context, one pandas data source, one dataframe asset, suite and validation definition per
+table. `passed` is False when any critical expectation fails. With `docs_dir`, GX data docs (HTML: every suite and
+this run's validation results) are written there.
 """
 
 from __future__ import annotations
@@ -11,14 +13,24 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from expectations.suites import CRITICAL, SUITES, WARNING, build_suite, prepare_frame, tables_needed
+from expectations.suites import (
+    CRITICAL,
+    SUITES,
+    WARNING,
+    QualitySettings,
+    build_suite,
+    prepare_frame,
+    spec_for,
+    tables_needed,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["GateResult", "run_gate", "tables_needed", "SUITES"]
+__all__ = ["GateResult", "run_gate", "tables_needed", "SUITES", "QualitySettings"]
 
 log = logging.getLogger("pulse.expectations")
 
@@ -27,30 +39,43 @@ RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 5}
 
 @dataclass
 class GateResult:
-    """passed: no critical failure. results: one dict per expectation (see `run_gate`)."""
+    """passed: no critical failure. results: one dict per expectation (see `run_gate`). docs: the data docs' index
+    page, when written."""
 
     passed: bool
     results: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    docs: Path | None = None
 
     @property
     def failures(self) -> list[dict[str, Any]]:
         return [r for r in self.results if not r["success"]]
 
 
-def run_gate(frames: dict[str, pd.DataFrame], *, communities: Iterable[str] | None = None) -> GateResult:
-    """Validate every frame of `frames` (keyed `schema.table`, as `tables_needed()` names them).
+def run_gate(
+    frames: dict[str, pd.DataFrame],
+    *,
+    communities: Iterable[str] | None = None,
+    tiers: Iterable[str] | None = None,
+    settings: QualitySettings | None = None,
+    docs_dir: Path | None = None,
+) -> GateResult:
+    """Validate every frame of `frames` (keyed `schema.table`: the marts of `tables_needed()`, `raw.<type>__<stream>`,
+    `checks.*`).
 
     communities: the configured community names; with them, the mart's `community` must be one of them or 'all'
-    (without them that expectation is skipped). Each result dict has: suite, table, expectation (GX type, e.g.
-    `expect_column_values_to_be_between`), column, severity ('critical'|'warning'), success, observed,
-    unexpected_count, element_count, details (one line naming the table, expectation, column and what was found).
+    (without them that expectation is skipped). tiers: the configured tier names, likewise for member_tier_history.
+    settings: thresholds (duplicate-rate ceiling, revenue tolerance, row-count drift bounds). Each result dict has:
+    suite, table, expectation (GX type, e.g. `expect_column_values_to_be_between`), column, severity
+    ('critical'|'warning'), success, observed, unexpected_count, element_count, details (one line naming the table,
+    expectation, column and what was found).
     """
     started = time.perf_counter()
     communities = list(communities) if communities is not None else None
+    tiers = list(tiers) if tiers is not None else None
     results: list[dict[str, Any]] = []
     for table, spec in SUITES.items():
-        if table not in frames or frames[table] is None:
+        if spec.kind == "mart" and (table not in frames or frames[table] is None):
             severity = CRITICAL if spec.required else WARNING
             results.append(
                 {
@@ -66,12 +91,14 @@ def run_gate(frames: dict[str, pd.DataFrame], *, communities: Iterable[str] | No
                     "details": f"{table}: table_is_present failed: no frame was given for it",
                 }
             )
-    present = {t: df for t, df in frames.items() if t in SUITES and df is not None}
-    unknown = sorted(set(frames) - set(SUITES))
+    present = {t: df for t, df in frames.items() if spec_for(t) is not None and df is not None}
+    unknown = sorted(t for t in frames if spec_for(t) is None)
     if unknown:
         log.warning("quality gate: no suite for %s; ignored", ", ".join(unknown))
+    docs = None
     if present:
-        results.extend(_validate(present, communities))
+        rows, docs = _validate(present, communities, tiers, settings or QualitySettings(), docs_dir)
+        results.extend(rows)
     passed = not any(r["severity"] == CRITICAL and not r["success"] for r in results)
     seconds = round(time.perf_counter() - started, 3)
     log.info(
@@ -81,7 +108,7 @@ def run_gate(frames: dict[str, pd.DataFrame], *, communities: Iterable[str] | No
         sum(not r["success"] for r in results),
         seconds,
     )
-    return GateResult(passed=passed, results=results, seconds=seconds)
+    return GateResult(passed=passed, results=results, seconds=seconds, docs=docs)
 
 
 def _context():
@@ -107,22 +134,53 @@ def _context():
     return context
 
 
-def _validate(frames: dict[str, pd.DataFrame], communities: list[str] | None) -> list[dict[str, Any]]:
+def _validate(
+    frames: dict[str, pd.DataFrame],
+    communities: list[str] | None,
+    tiers: list[str] | None,
+    settings: QualitySettings,
+    docs_dir: Path | None,
+) -> tuple[list[dict[str, Any]], Path | None]:
+    import great_expectations as gx
+
     context = _context()
+    if docs_dir is not None:
+        context.add_data_docs_site(
+            site_name="pulse",
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(Path(docs_dir).resolve()),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
     source = context.data_sources.add_pandas("pulse")
     out: list[dict[str, Any]] = []
     for table, df in frames.items():
-        spec = SUITES[table]
+        spec = spec_for(table)
         prepared = prepare_frame(table, df)
-        suite = build_suite(table, prepared.columns, communities)
-        asset = source.add_dataframe_asset(name=table)
-        batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
-            batch_parameters={"dataframe": prepared}
+        suite = context.suites.add(
+            build_suite(table, prepared.columns, communities, tiers=tiers, settings=settings)
         )
-        validation = batch.validate(suite, result_format=RESULT_FORMAT)
+        batch_definition = source.add_dataframe_asset(name=table).add_batch_definition_whole_dataframe(
+            "whole"
+        )
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=table, data=batch_definition, suite=suite)
+        )
+        validation = definition.run(batch_parameters={"dataframe": prepared}, result_format=RESULT_FORMAT)
         for r in validation.results:
             out.append(_result_row(spec.name, table, r))
-    return out
+    index = None
+    if docs_dir is not None:
+        try:
+            context.build_data_docs(site_names=["pulse"])
+            index = Path(docs_dir).resolve() / "index.html"
+        except Exception as e:  # noqa: BLE001 - docs are a by-product: the gate's verdict stands without them
+            log.warning("quality gate: data docs not written to %s: %s", docs_dir, e)
+    return out, index
 
 
 def _column(kwargs: dict, meta: dict) -> str | None:

@@ -48,8 +48,11 @@ def _world_dir(config: Config) -> Path:
     sb = config["sandbox"]
     end = sb["end_date"] or dt.date.today()
     last_sunday = end - dt.timedelta(days=end.isoweekday())
+    ab = "" if sb["variant_b_lift"] == 1.0 else f"-ab{sb['variant_b_lift']:g}"
     return (
-        config.var_dir / "world" / f"s{sb['seed']}-m{sb['members']}-w{sb['weeks']}-{last_sunday.isoformat()}"
+        config.var_dir
+        / "world"
+        / f"s{sb['seed']}-m{sb['members']}-w{sb['weeks']}-{last_sunday.isoformat()}{ab}"
     )
 
 
@@ -63,7 +66,8 @@ def sandbox_world(config: Config):
     from pulse.sandbox.world import generate_world
 
     sb = config["sandbox"]
-    world = generate_world(sb["seed"], sb["members"], sb["weeks"], sb["end_date"] or dt.date.today())
+    end = sb["end_date"] or dt.date.today()
+    world = generate_world(sb["seed"], sb["members"], sb["weeks"], end, variant_b_lift=sb["variant_b_lift"])
     world.write(path)
     return world
 
@@ -87,8 +91,11 @@ def start_sandbox(
     world = sandbox_world(config)
     if config.uses_sandbox_files():
         from pulse.sandbox.filedrops import write_drops
+        from pulse.sandbox.world import AB_TEST_CAMPAIGN
 
-        write_drops(world, config.sandbox_drops_dir)  # with the broken rows the connector must quarantine
+        tested = any(e["campaign_id"] == AB_TEST_CAMPAIGN for e in config["experiments"])
+        # with the broken rows the connector must quarantine; the A/B test's arms when pulse.yml declares it
+        write_drops(world, config.sandbox_drops_dir, ab_test=AB_TEST_CAMPAIGN if tested else None)
     spec = sb["faults"] if faults is None else faults
     server = make_server(
         world,

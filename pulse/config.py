@@ -114,6 +114,12 @@ SANDBOX = Map(
             Num(lo=0.01, hi=100000), default=1.0, doc="multiplies every platform's rate limit"
         ),
         "faults": Field(Str(env_ok=False), default="", doc="e.g. 429=0.05,500=0.03,slow=0.01,truncate=0.01"),
+        "variant_b_lift": Field(
+            Num(lo=0.01, hi=100),
+            default=1.0,
+            doc="the world's first campaign (cmp-01) is an A/B test: variant_b's order lift is this times "
+            "variant_a's; its audience export names the arms when `experiments` declares cmp-01",
+        ),
     }
 )
 
@@ -175,6 +181,42 @@ SMTP = Map(
     check=_check_smtp,
 )
 
+VARIANT = r"[a-z][a-z0-9_]*"
+VARIANT_HINT = "a group name of the audience export, lowercase letters, digits and _"
+
+
+def _check_experiment(e: dict, path: str) -> None:
+    variants = e["variants"]
+    if len(set(variants)) != len(variants):
+        raise ConfigError(f"{path}.variants", "names a variant twice")
+    for reserved in ("holdout", "treatment"):
+        if reserved in variants:
+            raise ConfigError(
+                f"{path}.variants",
+                f"{reserved!r} is not a variant: holdout is the campaign's comparison group",
+            )
+    if e["control"] is None:
+        e["control"] = variants[0]
+    elif e["control"] not in variants:
+        raise ConfigError(f"{path}.control", f"{e['control']!r} is not one of the variants {variants}")
+
+
+EXPERIMENT = Map(
+    {
+        "campaign_id": Field(Str(), required=True, doc="the campaign of the marketing calendar (file drop)"),
+        "variants": Field(
+            ListOf(Str(pattern=VARIANT, hint=VARIANT_HINT), min_items=2),
+            required=True,
+            doc="the groups of the CRM's audience export that are the test's arms",
+        ),
+        "control": Field(
+            Str(pattern=VARIANT, hint=VARIANT_HINT),
+            doc="the arm the others are compared with; default: the first variant",
+        ),
+    },
+    check=_check_experiment,
+)
+
 TIER = Map(
     {
         "name": Field(Str(pattern=NAME, hint=NAME_HINT), required=True),
@@ -219,6 +261,21 @@ ACTIVITY_WEIGHTS = {
     "check_in": 0.5,  # daily check-in (签到)
     "event_attendance": 4.0,  # checked in at an offline event
 }
+
+
+# Component scores of community_health_weekly's health_score and their default weights (rules.health.weights).
+HEALTH_COMPONENTS = {
+    "activity": (0.25, "stickiness: 100 x WAU / MAU"),
+    "growth": (0.15, "active members against the mean of the 4 weeks before: 50 flat, 100 doubled, 0 gone"),
+    "responsiveness": (0.20, "share of the week's questions answered within 24 hours"),
+    "sentiment": (0.20, "negative share of the week's feedback posts: 0 % scores 100, 25 % or more 0"),
+    "retention": (0.20, "share of the newcomers of 4 weeks before active this week: 50 % or more scores 100"),
+}
+
+
+def _check_health_weights(weights: dict, path: str) -> None:
+    if not any(weights.values()):
+        raise ConfigError(path, "at least one component weight must be above 0")
 
 
 def _check_rules(rules: dict, path: str) -> None:
@@ -271,6 +328,17 @@ RULES = Map(
                         Str(choices=("month", "quarter", "year")),
                         default="quarter",
                         doc="upgrades are immediate; downgrades happen only at these review dates",
+                    ),
+                    "currency": Field(
+                        Str(pattern=r"[A-Z]{3}", hint="an ISO 4217 code like CNY"),
+                        default="CNY",
+                        doc="min_spend thresholds are in this currency",
+                    ),
+                    "exchange_rates": Field(
+                        DictOf(Num(lo=0)),
+                        default={},
+                        doc="units of `currency` per unit of another currency (USD: 7.1); spend in a currency "
+                        "with no rate does not count toward tiers",
                     ),
                 }
             )
@@ -376,7 +444,34 @@ RULES = Map(
                 check=_check_engagement,
             )
         ),
-        "health_weights": Field(DictOf(Num(lo=0)), default={}),
+        "health": Field(
+            Map(
+                {
+                    "weights": Field(
+                        Map(
+                            {
+                                name: Field(Num(lo=0), default=weight, doc=doc)
+                                for name, (weight, doc) in HEALTH_COMPONENTS.items()
+                            },
+                            check=_check_health_weights,
+                        ),
+                        doc="weight of each component score in health_score (re-weighted over the components "
+                        "with data); relative, they need not add up to 1",
+                    ),
+                    "anomaly_threshold": Field(
+                        Num(lo=0.5, hi=20),
+                        default=3.5,
+                        doc="community_health_metrics flags a week whose robust z (0.6745 x (value - median) / "
+                        "MAD over the 12 weeks before) is beyond this (Iglewicz & Hoaglin: 3.5)",
+                    ),
+                    "anomaly_min_weeks": Field(
+                        Num(lo=3, hi=12, integer=True),
+                        default=6,
+                        doc="weeks of history (of the 12 before) a metric needs before it can be flagged",
+                    ),
+                }
+            ),
+        ),
         "bot_usernames": Field(ListOf(Str()), default=["system", "discobot"]),
         "identity": Field(
             Map(
@@ -399,6 +494,87 @@ RULES = Map(
     check=_check_rules,
 )
 
+CRON = r"(@(hourly|daily|weekly|monthly|yearly|once|continuous))|(\S+(\s+\S+){4})"
+CRON_HINT = "a cron expression like '0 9 * * 1' or a preset like @hourly, @daily"
+
+
+def _check_drift(d: dict, path: str) -> None:
+    if d["min"] >= d["max"]:
+        raise ConfigError(f"{path}.min", "must be below max")
+
+
+# Airflow (dags/): schedules are in the business time zone (`timezone`); sources keep their own `schedule`.
+ORCHESTRATION = Map(
+    {
+        "owner": Field(Str(), default="data-engineering", doc="owner of every DAG (shown in the Airflow UI)"),
+        "alert_emails": Field(
+            ListOf(Email()),
+            default=[],
+            doc="data engineers: failure alerts and 'report delayed' alerts (Airflow SmtpNotifier)",
+        ),
+        "smtp_conn_id": Field(
+            Str(env_ok=False), default="smtp_default", doc="Airflow connection the alerts are sent through"
+        ),
+        "report_schedule": Field(
+            Str(pattern=CRON, hint=CRON_HINT, env_ok=False),
+            default="0 9 * * 1",
+            doc="weekly_report: Monday 09:00 in the business time zone",
+        ),
+        "maintenance_schedule": Field(
+            Str(pattern=CRON, hint=CRON_HINT, env_ok=False),
+            default="30 3 * * *",
+            doc="maintenance: retention",
+        ),
+        "retries": Field(Num(lo=0, hi=20, integer=True), default=3, doc="task retries (exponential backoff)"),
+        "retry_delay": Field(Duration(), default=dt.timedelta(minutes=2), doc="first retry after this long"),
+        "max_retry_delay": Field(Duration(), default=dt.timedelta(hours=1), doc="backoff never waits longer"),
+        "warehouse_pool": Field(
+            Str(pattern=r"[A-Za-z0-9_.-]+", hint="an Airflow pool name", env_ok=False),
+            default="pulse_warehouse",
+            doc="the one-slot Airflow pool every task that opens the warehouse runs in (DuckDB: one writer)",
+        ),
+    }
+)
+
+RETENTION = Map(
+    {
+        "landing": Field(
+            Duration(),
+            default=dt.timedelta(days=90),
+            doc="landing batches already loaded into raw tables are deleted after this long",
+        ),
+        "reports": Field(
+            Duration(),
+            default=dt.timedelta(weeks=104),
+            doc="archived report weeks older than this are deleted",
+        ),
+    }
+)
+
+QUALITY = Map(
+    {
+        "max_duplicate_rate": Field(
+            Num(lo=0, hi=1), default=0.01, doc="raw: share of rows that repeat a stored version of a record"
+        ),
+        "revenue_tolerance": Field(
+            Num(lo=0, hi=1), default=0.005, doc="marts revenue vs raw orders: relative difference allowed"
+        ),
+        "row_count_drift": Field(
+            Map(
+                {
+                    "min": Field(
+                        Num(lo=-1, hi=0), default=-0.5, doc="rows of the last week vs the one before"
+                    ),
+                    "max": Field(Num(lo=0), default=1.0),
+                },
+                check=_check_drift,
+            ),
+            doc="week-over-week change of fact rows outside these bounds is a warning",
+        ),
+    }
+)
+
+
 TOP = Map(
     {
         "warehouse": Field(WAREHOUSE),
@@ -416,6 +592,14 @@ TOP = Map(
         "stakeholders": Field(ListOf(STAKEHOLDER)),
         "smtp": Field(SMTP),
         "rules": Field(RULES),
+        "experiments": Field(
+            ListOf(EXPERIMENT, unique_key="campaign_id"),
+            default=[],
+            doc="A/B tests: campaigns whose audience export splits the treatment into variants",
+        ),
+        "orchestration": Field(ORCHESTRATION),
+        "retention": Field(RETENTION),
+        "quality": Field(QUALITY),
     }
 )
 
@@ -535,3 +719,46 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> Conf
     finally:
         _ENV.reset(token)
     return Config(data=data, file=path, root=path.parent)
+
+
+def dag_plan(path: str | Path | None = None) -> dict[str, Any]:
+    """What the Airflow DAG files need when they are parsed, read from the config file alone: no secret is
+    resolved (the DAG processor needs none), no connector runs. The file is `path`, else `$PULSE_CONFIG`, else
+    `./pulse.yml`. Returns {"file", "timezone", "sources": [{"name", "type", "schedule"}] (enabled ones),
+    "orchestration": the validated `orchestration` block}. Tasks load the whole config with `load_config`."""
+    path = Path(path or os.environ.get("PULSE_CONFIG") or "pulse.yml").resolve()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ConfigError(
+            "(file)",
+            "not found; set PULSE_CONFIG to the deployment's pulse.yml (demo: demo/pulse.yml)",
+            str(path),
+        ) from None
+    env = dict(os.environ)
+    name = Str(pattern=NAME, hint=NAME_HINT, env_ok=False)
+    schedule = Str(pattern=CRON, hint=CRON_HINT, env_ok=False)
+    try:
+        if not isinstance(raw, dict):
+            raise ConfigError("(top level)", f"expected a mapping, got {type(raw).__name__}")
+        sources = []
+        for i, s in enumerate(raw.get("sources") or []):
+            if not isinstance(s, dict):
+                raise ConfigError(f"sources[{i}]", "expected a mapping")
+            if s.get("enabled") is False:
+                continue
+            sources.append(
+                {
+                    "name": name.clean(s.get("name"), f"sources[{i}].name", env),
+                    "type": str(s.get("type")),
+                    "schedule": schedule.clean(s.get("schedule") or "@hourly", f"sources[{i}].schedule", env),
+                }
+            )
+        return {
+            "file": path,
+            "timezone": Timezone().clean(raw.get("timezone") or "Asia/Shanghai", "timezone", env),
+            "sources": sources,
+            "orchestration": ORCHESTRATION.clean(raw.get("orchestration"), "orchestration", env),
+        }
+    except ConfigError as e:
+        raise ConfigError(e.path, e.problem, str(path)) from None

@@ -85,13 +85,15 @@ def _dbt_vars(config: Config) -> dict[str, Any]:
             config["rules"]["identity"]["max_accounts_per_identifier"]
         ),
         "file_streams": tables_by_kind(config["sources"]),
+        "experiments": config["experiments"],
         **rule_vars(config["rules"]),
     }
 
 
 def rule_vars(rules: dict[str, Any]) -> dict[str, Any]:
-    """The engagement and loyalty rules of pulse.yml (validated `rules`) as dbt vars: every activity weight
-    (defaults filled), durations in days, tiers without the thresholds they do not set."""
+    """The engagement, loyalty and health rules of pulse.yml (validated `rules`) as dbt vars: every activity
+    weight (defaults filled), durations in days, tiers without the thresholds they do not set, every health
+    component weight (defaults filled)."""
     from pulse.config import ACTIVITY_WEIGHTS
 
     return {
@@ -104,10 +106,17 @@ def rule_vars(rules: dict[str, Any]) -> dict[str, Any]:
         "tier_policy": {
             "window_days": rules["tier_policy"]["window"].total_seconds() / 86400,
             "review_every": rules["tier_policy"]["review_every"],
+            "currency": rules["tier_policy"]["currency"],
+            "exchange_rates": rules["tier_policy"]["exchange_rates"],
         },
         "points_rules": {
             **{k: v for k, v in rules["points"].items() if k != "expire_after"},
             "expire_after_days": rules["points"]["expire_after"].total_seconds() / 86400,
+        },
+        "health": {
+            "weights": dict(rules["health"]["weights"]),
+            "anomaly_threshold": rules["health"]["anomaly_threshold"],
+            "anomaly_min_weeks": rules["health"]["anomaly_min_weeks"],
         },
     }
 
@@ -189,28 +198,10 @@ def _work_name(wh, table: str) -> str:
 
 
 def check(config: Config) -> dict:
-    """The quality gate on the working warehouse. Results are stored in `audit.quality_results`; critical failures
-    raise QualityGateFailed so nothing downstream publishes wrong numbers."""
-    from expectations.gate import run_gate, tables_needed
-
-    started = time.perf_counter()
-    frames = _read_frames(config, tables_needed())
-    result = run_gate(frames, communities=[c["name"] for c in config["communities"]])
-    _store_quality(config, result.results, result.passed)
-    summary = {
-        "passed": result.passed,
-        "failed": [r for r in result.results if not r["success"]],
-        "expectations": len(result.results),
-        "seconds": round(time.perf_counter() - started, 2),
-    }
-    if not result.passed:
-        names = ", ".join(
-            f"{r['table']}.{r.get('column') or ''} {r['expectation']}"
-            for r in summary["failed"]
-            if r["severity"] == "critical"
-        )
-        raise QualityGateFailed(f"quality gate failed: {names}")
-    return summary
+    """The quality gate on the working warehouse (`quality`: raw tables, marts, reconciliations, data docs).
+    Results are stored in `audit.quality_results`; critical failures raise QualityGateFailed so nothing downstream
+    publishes wrong numbers."""
+    return quality(config)
 
 
 def _store_quality(config: Config, results: list[dict], passed: bool) -> None:
@@ -267,11 +258,29 @@ def freshness(config: Config, con) -> list[dict]:
         if last_ts is not None and last_ts.tzinfo is None:
             last_ts = last_ts.replace(tzinfo=dt.UTC)
         stale = last_ts is None or (now - last_ts) > dt.timedelta(days=2)
-        out.append({"source": s["name"], "type": s["type"], "last_loaded_at": last_ts, "stale": bool(stale)})
+        records = int(match["records"].iloc[0] or 0) if len(match) else 0
+        out.append(
+            {
+                "source": s["name"],
+                "type": s["type"],
+                "last_loaded_at": last_ts,
+                "records": records,
+                "stale": bool(stale),
+            }
+        )
     return out
 
 
 def latest_quality(con) -> dict:
+    """The latest quality gate run: {'passed', 'failed' (critical failures), 'checked', 'warnings'}; checked is
+    False when the gate never ran (no audit.quality_results), and the report then says its numbers are unverified."""
+    present = fetch_df(
+        con,
+        """select count(*) as n from information_schema.tables
+           where table_schema = 'audit' and table_name = 'quality_results'""",
+    )
+    if not int(present["n"].iloc[0]):
+        return {"passed": False, "failed": [], "checked": False}
     df = fetch_df(
         con,
         """select * from audit.quality_results
@@ -288,8 +297,21 @@ def latest_quality(con) -> dict:
     }
 
 
+def newest_quality(config: Config) -> dict | None:
+    """The latest quality gate run as `latest_quality` gives it, read from the working warehouse (where the gate
+    runs and where a failed run stays); None when there is no working warehouse or the gate never ran in it."""
+    wh = open_warehouse(config)
+    try:
+        with wh.reader(published=False) as con:
+            return latest_quality(con) if "audit.quality_results" in _tables(con) else None
+    except FileNotFoundError:
+        return None
+
+
 def report(config: Config, week: str | None = None, send: bool = False, force: bool = False) -> dict:
-    """Render (and with send=True, email) the week's report from the published warehouse."""
+    """Render (and with send=True, email) the week's report from the published warehouse. The quality verdict is
+    the newest gate run's: when the newest data failed the gate, the report says so above the last published
+    numbers."""
     from reporting.archive import archive
     from reporting.mailer import build_message, send_reports
     from reporting.weekly import build_weekly_reports
@@ -297,8 +319,9 @@ def report(config: Config, week: str | None = None, send: bool = False, force: b
     week = week or latest_complete_week(config["timezone"])
     parse_week(week)
     wh = open_warehouse(config)
+    newest = newest_quality(config)  # a failed gate is in the working warehouse only: never published
     with wh.reader(published=True) as con:
-        quality = latest_quality(con)
+        quality = newest if newest is not None else latest_quality(con)
         fresh = freshness(config, con)
         rendered = build_weekly_reports(con, config.data, week, quality, fresh)
     paths, messages = [], []
@@ -336,3 +359,229 @@ def run(config: Config, week: str | None = None, send: bool = False) -> dict:
     out["report"] = report(config, week, send=send)
     out["seconds"] = round(time.perf_counter() - t0, 2)
     return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The quality gate in full, and the steps the Airflow DAGs (dags/) add: which week a run reports, whether it may be
+# sent, the "report delayed" note, retention.
+
+
+def configured(path: str | Path | None = None) -> Config:
+    """The deployment's validated config, as a task loads it: `path`, else `$PULSE_CONFIG`, else `./pulse.yml`.
+    Sources on the sandbox point at the running `pulse sandbox serve` (its address file, <var_dir>/sandbox/url)."""
+    from pulse.config import load_config
+
+    config = load_config(Path(path or os.environ.get("PULSE_CONFIG") or "pulse.yml"))
+    url_file = config.var_dir / "sandbox" / "url"
+    if config.uses_sandbox() and url_file.exists():
+        config.resolve_sandbox(url_file.read_text().strip())
+    return config
+
+
+def _tables(con) -> set[str]:
+    df = fetch_df(con, "select table_schema, table_name from information_schema.tables")
+    return {f"{s}.{n}" for s, n in df.itertuples(index=False)}
+
+
+def _quality_settings(config: Config):
+    from expectations.suites import QualitySettings
+
+    q = config["quality"]
+    return QualitySettings(
+        max_duplicate_rate=float(q["max_duplicate_rate"]),
+        revenue_tolerance=float(q["revenue_tolerance"]),
+        row_count_drift_min=float(q["row_count_drift"]["min"]),
+        row_count_drift_max=float(q["row_count_drift"]["max"]),
+    )
+
+
+def quality(config: Config, docs: bool = True) -> dict:
+    """The quality gate (expectations/) on the working warehouse: every raw table, the marts, the reconciliations
+    (member accounts vs staging, mart revenue vs raw orders) and the week-over-week row-count drift. Every result,
+    warnings included, is stored in `audit.quality_results`; with `docs`, GX data docs are written to
+    <var_dir>/quality/data_docs/. Critical failures raise QualityGateFailed naming each failed expectation."""
+    from zoneinfo import ZoneInfo
+
+    from expectations.checks import derived_frames
+    from expectations.gate import run_gate, tables_needed
+    from expectations.suites import is_raw_table
+
+    started = time.perf_counter()
+    wh = open_warehouse(config)
+    with wh.reader(published=False) as con:
+        actual = _tables(con)
+        # Postgres builds into marts_work, staging_work...: to the suites they are marts.x, staging.x
+        logical = {t.replace(f"{wh.suffix}.", ".", 1) for t in actual} if wh.kind == "postgres" else actual
+        present = {t for t in logical if _work_name(wh, t) in actual}
+        frames = {}
+        for t in [*tables_needed(), *sorted(t for t in present if is_raw_table(t))]:
+            if t in present:
+                frames[t] = fetch_df(con, f"select * from {_work_name(wh, t)}")
+        today = dt.datetime.now(ZoneInfo(config["timezone"])).date()
+        frames.update(
+            derived_frames(
+                lambda sql: fetch_df(con, sql),
+                lambda t: _work_name(wh, t),
+                present,
+                {t: f for t, f in frames.items() if is_raw_table(t)},
+                today=today,
+            )
+        )
+    result = run_gate(
+        frames,
+        communities=[c["name"] for c in config["communities"]],
+        tiers=[t["name"] for t in config["rules"]["tiers"]],
+        settings=_quality_settings(config),
+        docs_dir=config.var_dir / "quality" / "data_docs" if docs else None,
+    )
+    _store_quality(config, result.results, result.passed)
+    failed = [r for r in result.results if not r["success"]]
+    summary = {
+        "passed": result.passed,
+        "failed": failed,
+        "warnings": sum(r["severity"] == "warning" for r in failed),
+        "expectations": len(result.results),
+        "tables": len(frames),
+        "docs": str(result.docs) if result.docs else None,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    log.info(
+        "quality gate passed=%s expectations=%d failed=%d tables=%d",
+        result.passed,
+        len(result.results),
+        len(failed),
+        len(frames),
+    )
+    if not result.passed:
+        names = "; ".join(
+            f"{r['table']}.{r.get('column') or ''} {r['expectation']}: {r['details']}"
+            for r in failed
+            if r["severity"] == "critical"
+        )
+        raise QualityGateFailed(f"quality gate failed: {names}")
+    return summary
+
+
+def report_week(config: Config, when: dt.datetime | None = None) -> str:
+    """The week a run at `when` (default now) reports: the last ISO week that ended before it, in the business time
+    zone. The Monday 09:00 run of weekly_report reports the week that ended the night before."""
+    return latest_complete_week(config["timezone"], when)
+
+
+def report_readiness(config: Config, week: str) -> dict:
+    """Whether the week's report may go out: the latest quality gate passed (its results are in the working
+    warehouse: a failed run is never published), the published marts have the week, and every enabled source was
+    loaded after the week ended. Returns {week, ready, reasons: [one line each], failed_expectations}."""
+    from pulse.weeks import week_bounds
+
+    parse_week(week)
+    _, week_end = week_bounds(week, config["timezone"])
+    reasons: list[str] = []
+    failed: list[str] = []
+    wh = open_warehouse(config)
+    quality_state = newest_quality(config)
+    if not quality_state or not quality_state["checked"]:
+        reasons.append("the quality gate has not run on the working warehouse")
+    elif not quality_state["passed"]:
+        for r in quality_state["failed"]:
+            failed.append(f"{r['tbl']}.{r.get('col') or ''} {r['expectation']}")
+        reasons.append(
+            f"the latest quality gate failed ({len(failed)} critical expectation(s)): " + "; ".join(failed)
+        )
+    try:
+        with wh.reader(published=True) as con:
+            tables = _tables(con)
+            mart = "marts.community_health_weekly"  # published: no _work suffix on either warehouse
+            if mart not in tables:
+                reasons.append("the published warehouse has no marts.community_health_weekly")
+            else:
+                rows = fetch_df(
+                    con, f"select count(*) as n from {mart} where week_start = ?", [parse_week(week)]
+                )["n"].iloc[0]
+                if not rows:
+                    reasons.append(f"the published marts have no rows for {week}")
+            loaded = (
+                fetch_df(con, "select source, max(loaded_at) as last from raw._batches group by source")
+                if "raw._batches" in tables
+                else None
+            )
+    except FileNotFoundError:
+        reasons.append("nothing has been published yet")
+        loaded = None
+    if loaded is not None:
+        last = {s: t for s, t in loaded.itertuples(index=False)}
+        for name in config.source_names():
+            at = last.get(name)
+            at = at.to_pydatetime() if hasattr(at, "to_pydatetime") else at
+            if at is not None and at.tzinfo is None:
+                at = at.replace(tzinfo=dt.UTC)
+            if at is None or at < week_end:
+                when = at.isoformat(timespec="minutes") if at else "never"
+                reasons.append(f"source {name} was last loaded {when}, before {week} ended")
+    return {"week": week, "ready": not reasons, "reasons": reasons, "failed_expectations": failed}
+
+
+def report_delayed(config: Config, week: str, reasons: list[str], send: bool = True) -> dict:
+    """Tell every stakeholder, in their language, that the week's report is delayed (reporting/delayed.py); once
+    per week and recipient (sent log <reports_dir>/delayed.jsonl)."""
+    from reporting.delayed import send_delay_notes
+
+    parse_week(week)
+    if send and not config["smtp"]["host"]:
+        raise StepError("smtp.host is not set; cannot send the delay note (set it in the config)")
+    sent = send_delay_notes(config, week, reasons, send=send)
+    return {"week": week, "sent": sent}
+
+
+def maintenance(config: Config, now: dt.datetime | None = None) -> dict:
+    """Retention (pulse.yml `retention`): landing batches already loaded into the warehouse and extracted before
+    `retention.landing` ago are deleted (never one that is not loaded: it would be lost); archived report weeks that
+    ended before `retention.reports` ago are deleted (the sent logs stay, so no week is ever sent twice)."""
+    import shutil
+    from zoneinfo import ZoneInfo
+
+    from ingestion.landing import committed_batches
+
+    now = now or dt.datetime.now(dt.UTC)
+    keep = config["retention"]
+    wh = open_warehouse(config)
+    loaded: set[str] = set()
+    try:
+        with wh.reader(published=False) as con:
+            if "raw._batches" in _tables(con):
+                loaded = set(fetch_df(con, "select batch_id from raw._batches")["batch_id"])
+    except FileNotFoundError:
+        pass
+    landing_cutoff = now - keep["landing"]
+    batches = kept_unloaded = 0
+    for b in committed_batches(config.landing_dir):
+        extracted = dt.datetime.fromisoformat(str(b.meta["extracted_at"]).replace("Z", "+00:00"))
+        if extracted.tzinfo is None:
+            extracted = extracted.replace(tzinfo=dt.UTC)
+        if extracted >= landing_cutoff:
+            continue
+        if b.batch_id not in loaded:
+            kept_unloaded += 1
+            continue
+        shutil.rmtree(b.path)
+        batches += 1
+    today = now.astimezone(ZoneInfo(config["timezone"])).date()
+    reports_cutoff = today - dt.timedelta(days=keep["reports"].days)
+    weeks = []
+    if config.reports_dir.exists():
+        for folder in sorted(config.reports_dir.iterdir()):
+            try:
+                monday = parse_week(folder.name)
+            except ValueError:
+                continue  # sent logs and anything else that is not a week's folder
+            if folder.is_dir() and monday + dt.timedelta(days=7) <= reports_cutoff:
+                shutil.rmtree(folder)
+                weeks.append(folder.name)
+    log.info(
+        "retention landing_batches=%d kept_unloaded=%d report_weeks=%d", batches, kept_unloaded, len(weeks)
+    )
+    return {
+        "landing_batches_deleted": batches,
+        "landing_batches_kept_unloaded": kept_unloaded,
+        "report_weeks_deleted": weeks,
+    }

@@ -7,7 +7,7 @@ Message layout (what mail clients render best):
         multipart/alternative
           text/plain   (UTF-8)
           text/html    (UTF-8, images by cid:)
-        image/png      (inline, Content-ID)
+        image/png      (inline, Content-ID; one per chart: trend, members, cohorts, response)
       text/csv         (attachment kpis-<week>.csv)
 
 `send_reports` keeps a JSON-lines sent log (week, recipient, language, message_id, sent_at): a week already sent

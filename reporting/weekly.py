@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from pulse.weeks import parse_week
+from reporting.data import load_report_data
 from reporting.i18n import LANGUAGES
 from reporting.render import Rendered, render_report
 
@@ -22,7 +24,8 @@ def build_weekly_reports(
 
     With no stakeholders, two renderings of every community (English and Chinese) with the stakeholder
     `{"email": None, "name": None, "language": ..., "communities": [...]}`, so `pulse report` still writes files.
-    Stakeholders with the same language and communities share one rendering.
+    Stakeholders with the same language and communities share one rendering. The marts are read once for all of
+    them, and a chart that two renderings share is drawn once.
     """
     titles = _titles(config_data)
     every = sorted(titles)
@@ -34,6 +37,9 @@ def build_weekly_reports(
             for language in ("en", "zh-CN")
             if language in LANGUAGES
         ]
+    wanted = {c for s in stakeholders for c in (s.get("communities") or every)}
+    data = load_report_data(con, parse_week(week), sorted(wanted), tz)
+    charts: dict = {}
     cache: dict[tuple[str, tuple[str, ...]], Rendered] = {}
     out = []
     for s in stakeholders:
@@ -50,6 +56,8 @@ def build_weekly_reports(
                 quality=quality,
                 freshness=freshness,
                 tz=tz,
+                data=data,
+                chart_cache=charts,
             )
         out.append((s, cache[key]))
     log.info("weekly reports week=%s stakeholders=%d renderings=%d", week, len(out), len(cache))

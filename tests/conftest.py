@@ -16,6 +16,17 @@ def postgres():
         yield pg
 
 
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory):
+    """One `pulse demo` on the small world (pulse.testing.demo), shared by the end-to-end modules: (folder, its
+    config, the demo's stdout). Modules that change the warehouse work on `copy_demo` of it."""
+    from pulse.testing.demo import run_demo, small_config
+
+    folder = tmp_path_factory.mktemp("small-demo")
+    config = small_config(folder)
+    return folder, config, run_demo(config)
+
+
 class StoringHandler:
     """aiosmtpd handler that keeps every envelope it receives."""
 

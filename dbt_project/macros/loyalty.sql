@@ -8,6 +8,8 @@
         points_expires_at(ts)                SQL: ts + points_rules.expire_after_days (exact seconds, no calendar)
         day_number(date_expr)                SQL: days since 2000-01-01 (an integer to order and count days by)
         tier_window_days()                   tier_policy.window_days as whole days
+        tier_spend(amount, currency)         SQL: an amount in tier_policy.currency (exchange_rates; 0 for a
+                                             currency without a rate)
         tier_review_start(date_expr)         SQL date: the review date on or before the date (start of its
                                              month, quarter or year: tier_policy.review_every)
         tier_review_interval()               SQL interval between two review dates
@@ -220,3 +222,17 @@ from compared
 where compared.balance is null or compared.ledger_sum is null or compared.balance != compared.ledger_sum
 
 {% endtest %}
+
+
+{% macro tier_spend(amount, currency) -%}
+    {%- set policy = var('tier_policy') -%}
+    {%- set base = (policy.get('currency') or 'CNY') | string | upper -%}
+    {%- set rates = policy.get('exchange_rates') or {} -%}
+    case upper({{ currency }})
+        when '{{ base }}' then {{ amount }}
+        {%- for code, rate in rates.items() if (code | string | upper) != base %}
+        when '{{ dbt.escape_single_quotes(code | string | upper) }}' then {{ amount }} * {{ rate | float }}
+        {%- endfor %}
+        else 0
+    end
+{%- endmacro %}

@@ -11,7 +11,7 @@ World's `offline_pos_orders` and `offline_checkins`, the way such exports really
 | `checkins_global` | `checkins_global.xlsx` (sheet "Check-ins", datetime cells in UTC) | the global events' ticketing export |
 | `members` | `members_export.csv` (UTF-8 with BOM, Chinese headers, local times) | the membership center's member list with the accounts each member bound (kind `member_bindings`) |
 | `campaigns` | `campaigns.csv` (UTF-8 with BOM, local times) | the marketing calendar: one row per campaign with its coupon code, UTM tag, holdout share, target segment and launch event (kind `campaigns`) |
-| `campaign_audience` | `audience_export.csv` (UTF-8) | the CRM's audience export: per campaign, every member (member number) of its community in the `treatment` or the `holdout` group; persons without a member number are not in the CRM and left out (kind `campaign_audience`). With `ab_test=<campaign id>` that campaign is an A/B test: its treatment is split into `variant_a` and `variant_b` by a fixed hash of (campaign, member number); the world gave both the same lift (the CRM tried two messages the world does not tell apart) |
+| `campaign_audience` | `audience_export.csv` (UTF-8) | the CRM's audience export: per campaign, every member (member number) of its community in the `treatment` or the `holdout` group; persons without a member number are not in the CRM and left out (kind `campaign_audience`). With `ab_test=<campaign id>` that campaign is an A/B test: its treatment is split into `variant_a` and `variant_b` as the world split its persons (`campaign_variant_b`; generate_world's `variant_b_lift` gives variant_b a different order lift on the first campaign, else both arms work the same) |
 
 Deliberately broken rows (`broken=True`, the default), each of which the `files` connector quarantines with its
 reason: a POS row with a field missing, one with bytes that are not GBK, one without an order number, one whose
@@ -27,7 +27,6 @@ import csv
 import datetime as dt
 import io
 import json
-import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -36,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from pulse.sandbox.tables import World
-from pulse.sandbox.world import campaign_exposure
+from pulse.sandbox.world import campaign_exposure, campaign_variant_b
 from pulse.sandbox.worlds.membership import member_no
 
 POS_HEADERS = (
@@ -419,12 +418,13 @@ def write_drops(world: World, folder: Path, broken: bool = True, ab_test: str | 
         exp = exp.sort_values(["campaign_id", "member_no"], kind="stable")
         entry = (exp["campaign_id"] + "-" + exp["member_no"]).tolist()
         group = np.where(exp["exposed"].to_numpy(dtype=bool), "treatment", "holdout").astype(object)
-        if ab_test is not None:  # the A/B test's treatment: variant_a or variant_b, half each by a fixed hash
+        if ab_test is not None:  # the A/B test's treatment: the world's variant_a / variant_b
             split = (exp["campaign_id"] == ab_test).to_numpy() & (group == "treatment")
             if not split.any():
                 raise ValueError(f"ab_test={ab_test!r}: no campaign of that id has a treatment group")
-            half = np.array([zlib.crc32(f"{ab_test}:{n}".encode()) % 2 for n in exp["member_no"][split]])
-            group[split] = np.where(half == 0, "variant_a", "variant_b")
+            number = int(ab_test.rsplit("-", 1)[1])
+            b = campaign_variant_b(int(world.meta["seed"]), number, exp["person_id"].to_numpy()[split])
+            group[split] = np.where(b, "variant_b", "variant_a")
         rows = [list(r) for r in zip(entry, exp["campaign_id"], exp["member_no"], group, strict=True)]
         (folder / "audience_export.csv").write_bytes(_csv_text(AUDIENCE_HEADERS, rows).encode("utf-8"))
         m.files["campaign_audience"] = ["audience_export.csv"]

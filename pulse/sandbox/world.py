@@ -30,6 +30,7 @@ from pulse.sandbox import text as T
 from pulse.sandbox.tables import World
 
 VERSION = "1.0"
+AB_TEST_CAMPAIGN = "cmp-01"  # every world's first campaign, the one an A/B test can split
 DEFAULT_END_DATE = dt.date(
     2026, 1, 5
 )  # a Monday: the default window ends Sunday 2026-01-04 (ISO week 2026-W01)
@@ -189,6 +190,17 @@ def campaign_holdout(seed: int, campaign_number: int, person_ids, share: float) 
     return (x >> np.uint64(11)).astype(np.float64) / float(1 << 53) < share
 
 
+def campaign_variant_b(seed: int, campaign_number: int, person_ids) -> np.ndarray:
+    """True for the persons an A/B test of the campaign gives variant_b (else variant_a): half of everyone by a
+    fixed hash of (seed, campaign, person), independent of the holdout's hash."""
+    with np.errstate(over="ignore"):
+        key = np.uint64(int(seed) * 2_000_029 + int(campaign_number) * 104_729 + 1) * np.uint64(
+            0xBF58476D1CE4E5B9
+        )
+        x = _mix64(np.asarray(person_ids, dtype=np.int64).astype(np.uint64) ^ key)
+    return (x >> np.uint64(63)).astype(bool)
+
+
 def campaign_exposure(world: World) -> pd.DataFrame:
     """(campaign_id, person_id, exposed): every person of a campaign's community except staff and bots, with
     exposed False for the holdout. The activity and order lifts were applied to exposed persons only."""
@@ -202,6 +214,20 @@ def campaign_exposure(world: World) -> pd.DataFrame:
         hold = campaign_holdout(seed, number, ids, c.holdout_share)
         frames.append(pd.DataFrame({"campaign_id": c.campaign_id, "person_id": ids, "exposed": ~hold}))
     return pd.concat(frames, ignore_index=True)
+
+
+def campaign_variants(world: World) -> pd.DataFrame:
+    """(campaign_id, person_id, variant, order_lift) of the world's A/B test (AB_TEST_CAMPAIGN): its exposed
+    persons, half variant_a with the campaign's order_lift and half variant_b with variant_b_order_lift (the same
+    unless generate_world's variant_b_lift made it higher or lower)."""
+    exposure = campaign_exposure(world)
+    campaigns = world["campaigns"].set_index("campaign_id")
+    out = exposure[(exposure["campaign_id"] == AB_TEST_CAMPAIGN) & exposure["exposed"]].copy()
+    b = campaign_variant_b(int(world.meta["seed"]), 1, out["person_id"].to_numpy())
+    out["variant"] = np.where(b, "variant_b", "variant_a")
+    c = campaigns.loc[AB_TEST_CAMPAIGN]
+    out["order_lift"] = np.where(b, float(c["variant_b_order_lift"]), float(c["order_lift"]))
+    return out.drop(columns="exposed").reset_index(drop=True)
 
 
 def _money(cents: np.ndarray, null: np.ndarray | None = None) -> np.ndarray:
@@ -1717,11 +1743,16 @@ def _extend(tables: dict[str, pd.DataFrame], seed: int, cal) -> None:
             tables["truth_accounts"] = pd.concat([tables["truth_accounts"], extra], ignore_index=True)
 
 
-def generate_world(seed: int, members: int, weeks: int, end_date: dt.date | None = None) -> World:
+def generate_world(
+    seed: int, members: int, weeks: int, end_date: dt.date | None = None, variant_b_lift: float = 1.0
+) -> World:
     """A deterministic brand community and store: same arguments, same tables.
 
     The data window is the `weeks` full ISO weeks (Asia/Shanghai) ending on the Sunday before `end_date`
-    (default 2026-01-05, so the data ends Sunday 2026-01-04).
+    (default 2026-01-05, so the data ends Sunday 2026-01-04). The first campaign (AB_TEST_CAMPAIGN) is an A/B
+    test the CRM may export (write_drops(ab_test=...)): its exposed persons split into variant_a and variant_b
+    (campaign_variant_b); variant_b's order lift is the campaign's times `variant_b_lift` (1.0: the two
+    messages work the same, and the world is the one it was before A/B tests existed).
     """
     started = time.perf_counter()
     if members < 50:
@@ -1731,9 +1762,17 @@ def generate_world(seed: int, members: int, weeks: int, end_date: dt.date | None
     end_date = end_date or DEFAULT_END_DATE
     cal = _calendar(weeks, end_date)
 
+    if variant_b_lift <= 0:
+        raise ValueError(f"variant_b_lift={variant_b_lift}: must be positive")
     campaigns = _make_campaigns(_rng(seed, "campaigns"), cal, members)
+    ab = campaigns[0]  # cmp-01: campaigns are numbered by start
+    ab["variant_b_order_lift"] = round(ab["order_lift"] * variant_b_lift, 4)
+    # variant_b's different lift is one more curve bit, set after the campaign's own so that it wins
+    arm_b = [] if variant_b_lift == 1.0 else [{**ab, "order_lift": ab["variant_b_order_lift"]}]
+    for extra in arm_b:
+        extra["bit"] = sum(c["comm"] == ab["comm"] for c in campaigns)
     act_day, ord_day = _day_factors(cal, _rng(seed, "calendar"))
-    curves, lookup, join_curves, join_key = _build_curves(cal, campaigns, act_day, ord_day)
+    curves, lookup, join_curves, join_key = _build_curves(cal, campaigns + arm_b, act_day, ord_day)
     p = _people(seed, cal, members, join_curves, join_key)
 
     # campaign exposure -> the curve pattern of each person
@@ -1748,6 +1787,9 @@ def generate_world(seed: int, members: int, weeks: int, end_date: dt.date | None
         )
         p["exposed"].append(exp)
         p["pattern"] |= exp.astype(np.int64) << c["bit"]
+    for extra in arm_b:
+        b = p["exposed"][0] & campaign_variant_b(seed, ab["number"], p["pid"])
+        p["pattern"] |= b.astype(np.int64) << extra["bit"]
 
     ident = _identities(seed, p)
 
@@ -1793,6 +1835,7 @@ def generate_world(seed: int, members: int, weeks: int, end_date: dt.date | None
         "members": int(members),
         "weeks": int(weeks),
         "end_date": end_date.isoformat(),
+        "variant_b_lift": float(variant_b_lift),
         "timezone": TIMEZONE,
         "window_start_local": cal.first_monday.isoformat(),
         "window_end_local": cal.last_sunday.isoformat(),
@@ -1929,6 +1972,7 @@ def _campaigns_table(cal: _Calendar, campaigns: list[dict]) -> pd.DataFrame:
             "holdout_share": np.array([c["holdout_share"] for c in campaigns]),
             "activity_lift": np.array([c["activity_lift"] for c in campaigns]),
             "order_lift": np.array([c["order_lift"] for c in campaigns]),
+            "variant_b_order_lift": np.array([c.get("variant_b_order_lift", np.nan) for c in campaigns]),
         }
     )
 

@@ -32,12 +32,19 @@ class DbtRun:
     seconds: float
     results: list[dict[str, Any]] = field(default_factory=list)
 
-    def status_of(self, name: str) -> str | None:
-        """Status of the node whose unique_id ends with `.name` (a model, test or unit test name)."""
+    def result_of(self, name: str) -> dict[str, Any] | None:
+        """The run result of the node named `name` (a model, test or unit test; a generic test's unique_id ends
+        with a hash after its name)."""
         for r in self.results:
-            if r["unique_id"].split(".")[-1] == name or r["unique_id"].endswith("." + name):
-                return r["status"]
+            parts = r["unique_id"].split(".")
+            if (parts[2] if parts[0] == "test" else parts[-1]) == name:
+                return r
         return None
+
+    def status_of(self, name: str) -> str | None:
+        """Status of the node named `name` (see result_of)."""
+        result = self.result_of(name)
+        return None if result is None else result["status"]
 
     def failures(self) -> list[str]:
         return [

@@ -88,10 +88,10 @@ def build_duckdb(path: Path, args: list[str], work: Path, **dbt_vars) -> DbtRun:
     return run_dbt(["build", *args], "duckdb", work, env, {**BUILD_VARS, **dbt_vars})
 
 
-def build_postgres(db, args: list[str], work: Path) -> DbtRun:
-    return run_dbt(
-        ["build", *args], "postgres", work, {**db.env(), "PULSE_SCHEMA_SUFFIX": "_work"}, BUILD_VARS
-    )
+def build_postgres(db, args: list[str], work: Path, **dbt_vars) -> DbtRun:
+    """`dbt build <args>` into the sandbox Postgres database's _work schemas, with BUILD_VARS and `dbt_vars`."""
+    env = {**db.env(), "PULSE_SCHEMA_SUFFIX": "_work"}
+    return run_dbt(["build", *args], "postgres", work, env, {**BUILD_VARS, **dbt_vars})
 
 
 @dataclass

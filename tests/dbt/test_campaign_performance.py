@@ -1,8 +1,10 @@
-"""campaign_performance and experiment_results on the demo world (demo/pulse.yml: seed 7, 5000 members, 12 weeks)
-landed by the real connectors, with one campaign made an A/B test by the CRM's audience export
-(`write_drops(ab_test=...)`): the holdout comparison's 95% intervals cover the incremental orders and revenue the
+"""campaign_performance and experiment_results on a world of the demo's size (seed 7, 5000 members, 12 weeks) whose
+first campaign is an A/B test (generate_world's variant_b_lift: variant_b's order lift is 1.5 times variant_a's;
+the CRM's audience export names the arms, `write_drops(ab_test=...)`; pulse.yml's `experiments` declares it), landed
+by the real connectors: the holdout comparison's 95% intervals cover the incremental orders and revenue the
 generator injected (all campaigns but at most one per metric, see the test), its statistics are the textbook ones
-(scipy on the same per-member numbers), the experiment's variants are compared, and Postgres builds the same.
+(scipy on the same per-member numbers), the experiment finds variant_b's extra revenue within its interval, and
+Postgres builds the same.
 
 What the generator injected: during a campaign, the order intensity of its exposed persons is multiplied by
 `order_lift` in the Poisson processes of Shopify repeat orders, 有赞 trades and WooCommerce orders; a Shopify
@@ -10,6 +12,9 @@ first order (placed at "customer since") and POS visits are not lifted. So of th
 places during the period, a share 1 - 1/order_lift is injected in expectation; the truth the interval should hold is
     injected orders  = (1 - 1/order_lift) x lifted counted orders of the treatment members during the period
     injected revenue = (1 - 1/order_lift) x their net amount in CNY
+with each person's own lift (variant_b's in the A/B test). Against variant_a, a variant_b order holds an extra
+share 1 - lift_a/lift_b: the revenue-per-member difference the experiment should find is that share of variant_b's
+lifted revenue over variant_b's members.
 (the orders as the warehouse links them to members, so that unlinked guest orders count on neither side). The lift
 ratio treatment/holdout is printed but not held to order_lift: unlifted POS and first orders dilute it.
 """
@@ -30,7 +35,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sandbox_raw
-from dbt_helpers import DbtRun
+from dbt_helpers import BUILD_VARS, DbtRun, run_dbt
 from sandbox_raw import build_duckdb, build_postgres, copy_of, land_world, load_postgres, rows
 from scipy import stats
 
@@ -38,21 +43,19 @@ import pulse.sandbox.world as world_module
 from ingestion.load import load_landing
 from pulse.config import Config
 from pulse.sandbox.filedrops import write_drops
-from pulse.sandbox.world import campaign_exposure, generate_world
+from pulse.sandbox.world import AB_TEST_CAMPAIGN, campaign_exposure, campaign_variants, generate_world
 from pulse.warehouse import DuckDBWarehouse
 
 SEED, MEMBERS, WEEKS = 7, 5000, 12  # the demo world (demo/pulse.yml)
-AB_TEST = "cmp-01"  # every world has it; its treatment becomes variant_a / variant_b
-# The staging contract still allows only treatment/holdout in the audience export: left out of this build, which
-# gives the export variant names on purpose.
-AUDIENCE_GROUP_TEST = "accepted_values_stg_files__campaign_audience_audience_group__treatment__holdout"
+AB_TEST = AB_TEST_CAMPAIGN  # every world has it; its treatment becomes variant_a / variant_b
+VARIANT_B_LIFT = 1.5  # variant_b's order lift is 1.5 times variant_a's (generate_world)
+EXPERIMENTS = [{"campaign_id": AB_TEST, "variants": ["variant_a", "variant_b"], "control": "variant_a"}]
+AUDIENCE_GROUP_TEST = "audience_group_declared_stg_files__campaign_audience_audience_group"
 ARGS = (
     "--select",
     "+campaign_performance +experiment_results assert_stats_macros",
     "--indirect-selection",
     "cautious",
-    "--exclude",
-    AUDIENCE_GROUP_TEST,
 )
 UNIT_TESTS = (
     "test_campaign_performance_attribution",
@@ -86,7 +89,7 @@ def _generate() -> tuple[Any, set[int]]:
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(world_module, "_shop", spy)
-        world = generate_world(SEED, MEMBERS, WEEKS)
+        world = generate_world(SEED, MEMBERS, WEEKS, variant_b_lift=VARIANT_B_LIFT)
     return world, captured["first"]
 
 
@@ -116,7 +119,7 @@ def built(request, tmp_path_factory) -> Built:
     )
     pg_db = pg = None
     with ThreadPoolExecutor(2) as pool:
-        duck = pool.submit(build_duckdb, path, list(ARGS), work / "duck")
+        duck = pool.submit(build_duckdb, path, list(ARGS), work / "duck", experiments=EXPERIMENTS)
         if wants_pg:
             from pulse.testing.postgres import PostgresUnavailable
 
@@ -126,7 +129,7 @@ def built(request, tmp_path_factory) -> Built:
                 pg_db = None  # the Postgres test skips
         if pg_db is not None:
             load_postgres(pg_db, landing, work / "pg-load")
-            pg = build_postgres(pg_db, list(ARGS), work / "pg")
+            pg = build_postgres(pg_db, list(ARGS), work / "pg", experiments=EXPERIMENTS)
         duck = duck.result()
     assert duck.returncode == 0, duck.stdout[-5000:]
     return Built(world, first_buyers, path, duck, pg_db, pg)
@@ -180,8 +183,12 @@ def _injected(built: Built, duck) -> dict[str, dict[str, float]]:
     first_orders = _unlifted_shopify_orders(world, persons, built.first_buyers)
     exposure = campaign_exposure(world)
     sent = exposure[exposure["exposed"]]
-    exposed = set(zip(sent["campaign_id"], sent["person_id"], strict=True))
-    lift = dict(zip(world["campaigns"]["campaign_id"], world["campaigns"]["order_lift"], strict=True))
+    lifts = dict(zip(world["campaigns"]["campaign_id"], world["campaigns"]["order_lift"], strict=True))
+    person_lift = {(c, p): lifts[c] for c, p in zip(sent["campaign_id"], sent["person_id"], strict=True)}
+    arms = campaign_variants(world)  # the A/B test's variant_b has its own lift
+    person_lift.update(
+        zip(zip(arms["campaign_id"], arms["person_id"], strict=True), arms["order_lift"], strict=True)
+    )
     treatment_orders = rows(
         duck,
         """select a.campaign_id, o.order_ref, o.currency, o.net_amount
@@ -191,22 +198,29 @@ def _injected(built: Built, duck) -> dict[str, dict[str, float]]:
                on a.member_id = o.member_id and o.ordered_at >= c.start_at and o.ordered_at < c.end_at
            where not a.is_holdout and o.is_counted""",
     )
-    out: dict[str, dict[str, float]] = defaultdict(lambda: {"lifted_orders": 0, "lifted_revenue": 0.0})
+    out: dict[str, dict[str, float]] = defaultdict(
+        lambda: {"lifted_orders": 0, "lifted_revenue": 0.0, "injected_orders": 0.0, "injected_revenue": 0.0}
+    )
     for r in treatment_orders:
         platform, _source, order_id = r["order_ref"].split(":", 2)
         person = persons.get((platform, order_id))
         lifted = platform in ("youzan", "woocommerce") or (
             platform == "shopify" and order_id not in first_orders
         )
-        if lifted and (r["campaign_id"], person) in exposed:
+        lift = person_lift.get((r["campaign_id"], person))
+        if lifted and lift is not None:
             agg = out[r["campaign_id"]]
+            revenue = float(r["net_amount"]) if r["currency"] == "CNY" else 0.0
             agg["lifted_orders"] += 1
-            agg["lifted_revenue"] += float(r["net_amount"]) if r["currency"] == "CNY" else 0.0
+            agg["lifted_revenue"] += revenue
+            agg["injected_orders"] += 1 - 1 / lift
+            agg["injected_revenue"] += (1 - 1 / lift) * revenue
+            # variant_b against variant_a: what b's orders hold beyond the control's lift
+            agg["variant_b_extra_revenue"] = agg.get("variant_b_extra_revenue", 0.0) + (
+                (1 - lifts[r["campaign_id"]] / lift) * revenue
+            )
     for campaign, agg in out.items():
-        share = 1 - 1 / lift[campaign]
-        agg["order_lift"] = lift[campaign]
-        agg["injected_orders"] = share * agg["lifted_orders"]
-        agg["injected_revenue"] = share * agg["lifted_revenue"]
+        agg["order_lift"] = lifts[campaign]
     return out
 
 
@@ -231,8 +245,27 @@ def test_audience_export_splits_the_ab_test(tmp_path):
 
 
 def test_unit_tests_and_macro_tests_pass(built):
-    for name in (*UNIT_TESTS, "assert_stats_macros"):
+    for name in (*UNIT_TESTS, "assert_stats_macros", AUDIENCE_GROUP_TEST):
         assert built.duck.status_of(name) == "pass", name
+
+
+def test_undeclared_variants_fail_the_audience_test(built, tmp_path):
+    """The same export without pulse.yml's `experiments`: its variant groups are unknown, and the test says so
+    (one failing row per group); declaring another campaign instead makes cmp-01's variants no less unknown."""
+    path = copy_of(built.duck_path, tmp_path / "check.duckdb")
+    env = {"PULSE_DUCKDB_PATH": str(path), "PULSE_DUCKDB_MEMORY_LIMIT": "1GB", "PULSE_DUCKDB_THREADS": "2"}
+    other = [{"campaign_id": "cmp-02", "variants": ["variant_a", "variant_b"], "control": "variant_a"}]
+    for experiments in ([], other):
+        run = run_dbt(
+            ["test", "--select", AUDIENCE_GROUP_TEST],
+            "duckdb",
+            tmp_path,
+            env,
+            {**BUILD_VARS, "experiments": experiments},
+        )
+        assert run.status_of(AUDIENCE_GROUP_TEST) == "fail", run.stdout[-3000:]
+        failures = run.result_of(AUDIENCE_GROUP_TEST)["failures"]
+        assert failures == (2 if not experiments else 3), run.stdout[-3000:]  # + cmp-02's plain treatment
 
 
 def test_holdout_intervals_cover_the_injected_lift(built, duck):
@@ -272,7 +305,7 @@ def test_holdout_intervals_cover_the_injected_lift(built, duck):
     assert informative >= len(covered) / 2, informative
 
 
-def test_statistics_are_the_textbook_ones(duck):
+def test_statistics_are_the_textbook_ones(built, duck):
     """The per-member numbers of fct_campaign_audience through scipy: Welch's t interval of the revenue and order
     differences (x treatment size), and for the experiment the two-proportion z-test and Welch's t-test."""
     audience = pd.DataFrame(
@@ -323,8 +356,16 @@ def test_statistics_are_the_textbook_ones(duck):
     assert float(variant["conversion_p_value"]) == pytest.approx(2 * stats.norm.sf(abs(z)), abs=1e-4)
     assert float(variant["revenue_t"]) == pytest.approx(welch.statistic, abs=1e-4)
     assert float(variant["revenue_p_value"]) == pytest.approx(welch.pvalue, abs=2e-3)
-    # both variants got the same lift: no difference to find (a 5% false alarm would be this seed's bad luck)
-    assert variant["conversion_verdict"] == variant["revenue_verdict"] == "no significant difference"
+    # variant_b's order lift is VARIANT_B_LIFT times variant_a's: the test finds more revenue per member, and its
+    # 95% interval holds what the generator put there (b's extra revenue per b member)
+    truth = _injected(built, duck)[AB_TEST]["variant_b_extra_revenue"] / nb
+    low, high = (
+        float(variant["revenue_per_member_diff_ci_low"]),
+        float(variant["revenue_per_member_diff_ci_high"]),
+    )
+    print(f"{AB_TEST} A/B: revenue/member difference [{low:.2f}, {high:.2f}] vs injected {truth:.2f} CNY")
+    assert low <= truth <= high
+    assert variant["revenue_verdict"] == "variant higher"
 
 
 def test_yoy_is_null_with_a_reason_when_the_data_is_younger(duck):

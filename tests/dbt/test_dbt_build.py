@@ -46,6 +46,9 @@ MODELS = {
     ],
     "marts": [
         "community_health_weekly",
+        "community_health_metrics",
+        "community_cohort_retention",
+        "community_top_contributors_weekly",
         "dim_members",
         "dim_member_accounts",
         "fct_engagement_events",
@@ -85,7 +88,9 @@ CHECKS = [  # unit tests and singular tests that must have run and passed on eve
     "test_posts_staff_and_bot_authors",
     "test_channels_most_specific_match_wins",
     "test_revenue_is_net_of_refunds",
-    "test_weeks_are_zero_filled_and_all_counts_each_post_once",
+    "test_health_absence_factor_retention_and_score_reweighting",
+    "test_health_metrics_mad_flags",
+    "test_health_cohort_retention",
     "assert_week_macros",
     "assert_contact_normalization",
     "assert_json_readers",
@@ -310,9 +315,10 @@ def test_health_mart_numbers(duckdb_build):
     con = duckdb_build.connect()
     rows = fetch(
         con,
-        """select week_start, iso_week, community, active_members, new_members, topics, posts, replies,
+        """select week_start, week, community, active_members, new_members, topics, posts, replies,
                                 orders, buyers, revenue
-                         from marts.community_health_weekly where week_start >= date '2026-02-23'""",
+                         from marts.community_health_weekly
+                         where week_start >= date '2026-02-23' and platform = 'all'""",
     )
     got = {(r[0].isoformat(), r[2]): tuple(r[3:]) for r in rows}
     assert got == EXPECTED_WEEKS
@@ -321,12 +327,12 @@ def test_health_mart_numbers(duckdb_build):
 
 def test_health_mart_weeks_are_contiguous_and_zero_filled(duckdb_build):
     con = duckdb_build.connect()
-    rows = fetch(con, "select week_start, iso_week, community from marts.community_health_weekly")
+    rows = fetch(
+        con, "select week_start, week, community from marts.community_health_weekly where platform = 'all'"
+    )
     weeks = sorted({r[0] for r in rows})
-    first = (
-        dt.date(2008, 1, 7) if samples_available() else dt.date(2026, 2, 23)
-    )  # samples: an order of 2008-01-10
-    assert weeks[0] == first and weeks[-1] == dt.date(2026, 3, 16)
+    # the samples' order of 2008-01-10 is only authorized (not counted), their 2020 posts are staff's: no participation
+    assert weeks[0] == dt.date(2026, 2, 23) and weeks[-1] == dt.date(2026, 3, 16)
     assert len(weeks) == (weeks[-1] - weeks[0]).days // 7 + 1
     assert all(w.isoweekday() == 1 for w in weeks)
     assert Counter(r[2] for r in rows) == {c: len(weeks) for c in COMMUNITIES}
@@ -372,7 +378,7 @@ def test_postgres_health_mart_numbers(pg_build):
         f"""select week_start, community, active_members, new_members, topics, posts, replies, orders,
                                  buyers, revenue
                           from {relation("marts", "community_health_weekly", pg_build.suffix)}
-                          where week_start >= date '2026-02-23'""",
+                          where week_start >= date '2026-02-23' and platform = 'all'""",
     )
     assert {(r[0].isoformat(), r[1]): tuple(r[2:]) for r in rows} == EXPECTED_WEEKS
 

@@ -60,6 +60,20 @@ def test_example_and_demo_configs_are_valid():
     assert {s["type"] for s in demo["sources"]} == set(SOURCE_TYPES)  # the demo lands every platform
 
 
+def test_experiments_reach_dbt_with_their_control(tmp_path):
+    """The control defaults to the first variant; pulse.steps passes the tests to dbt as they are validated."""
+    from pulse.steps import _dbt_vars
+
+    def second_test(d):
+        d["experiments"].append({"campaign_id": "cmp-2026-11", "variants": ["short", "long", "video"]})
+
+    cfg = load_config(write(tmp_path, second_test), ENV)
+    assert _dbt_vars(cfg)["experiments"] == [
+        {"campaign_id": "cmp-2026-618", "variants": ["coupon_20", "free_gift"], "control": "coupon_20"},
+        {"campaign_id": "cmp-2026-11", "variants": ["short", "long", "video"], "control": "short"},
+    ]
+
+
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
@@ -94,6 +108,26 @@ def test_example_and_demo_configs_are_valid():
             "warehouse.postgres.host: is required when type is postgres",
         ),
         (lambda d: d.pop("sources"), "sources: is required"),
+        (
+            lambda d: d["experiments"][0].update(control="email_only"),
+            "experiments[0].control: 'email_only' is not one of the variants",
+        ),
+        (
+            lambda d: d["experiments"][0].update(variants=["holdout", "free_gift"]),
+            "experiments[0].variants: 'holdout' is not a variant",
+        ),
+        (
+            lambda d: d["experiments"][0].update(variants=["coupon_20"]),
+            "experiments[0].variants: needs at least 2",
+        ),
+        (
+            lambda d: d["experiments"][0].update(variants=["coupon_20", "Free Gift"]),
+            "experiments[0].variants[1]:",
+        ),
+        (
+            lambda d: d["experiments"].append(dict(d["experiments"][0])),
+            "experiments[1].campaign_id: 'cmp-2026-618' repeats experiments[0]",
+        ),
     ],
 )
 def test_each_problem_names_its_key(tmp_path, mutate, message):

@@ -3,49 +3,16 @@ numbers come from the marts), and the same steps on a real Postgres warehouse.""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 import pytest
-import yaml
 
 from pulse import steps
 from pulse.cli import DEMO_ENV, start_sandbox
 from pulse.config import load_config
-from pulse.testing.paths import REPO
-
-END = dt.date(2026, 11, 2)  # a fixed world: data ends Sunday 2026-11-01 (2026-W44)
-WEEK = "2026-W44"
-
-
-def small_config(tmp_path: Path, **warehouse) -> Path:
-    data = yaml.safe_load((REPO / "demo" / "pulse.yml").read_text())
-    data["var_dir"] = str(tmp_path / "var")
-    data["warehouse"]["path"] = str(tmp_path / "var" / "warehouse" / "pulse.duckdb")
-    data["warehouse"].update(warehouse)
-    data["sandbox"].update(members=800, weeks=6, end_date=END.isoformat())
-    path = tmp_path / "pulse.yml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True))
-    return path
-
-
-def run_demo(config: Path) -> str:
-    env = {**os.environ, **DEMO_ENV}
-    proc = subprocess.run(
-        [sys.executable, "-m", "pulse.cli", "--config", str(config), "demo", "--week", WEEK],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return proc.stdout
+from pulse.testing.demo import WEEK, run_demo, small_config
 
 
 def table_counts(con) -> dict[str, int]:
@@ -55,10 +22,8 @@ def table_counts(con) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def demo_twice(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("demo")
-    config = small_config(tmp)
-    first_out = run_demo(config)
+def demo_twice(small_demo):
+    tmp, config, first_out = small_demo
     wh = tmp / "var" / "warehouse" / "pulse.duckdb"
     with duckdb.connect(str(wh), read_only=True) as con:
         first = table_counts(con)
@@ -105,12 +70,14 @@ def test_report_numbers_come_from_the_marts(demo_twice):
     tmp, wh, *_ = demo_twice
     with duckdb.connect(str(wh), read_only=True) as con:
         active, revenue = con.execute(
-            "select active_members, revenue from marts.community_health_weekly where iso_week = ? and community = 'all'",
+            """select active_members, revenue from marts.community_health_weekly
+               where week = ? and community = 'all' and platform = 'all'""",
             [WEEK],
         ).fetchone()
     html = next((tmp / "var" / "reports" / WEEK).rglob("report.html")).read_text()
     assert active > 0 and f"{active:,}" in html
-    assert f"{revenue:,.2f}" in html or f"{revenue:,.0f}" in html
+    if revenue is not None:  # null when the week's orders are in more than one currency
+        assert f"{revenue:,.2f}" in html or f"{revenue:,.0f}" in html
 
 
 def test_no_clear_contact_data_in_marts_or_reports(demo_twice):
@@ -155,7 +122,9 @@ def test_same_pipeline_on_postgres(tmp_path, postgres):
     import psycopg2
 
     with psycopg2.connect(postgres.dsn) as con, con.cursor() as cur:
-        cur.execute("select count(*), sum(posts) from marts.community_health_weekly where community = 'all'")
+        cur.execute(
+            "select count(*), sum(posts) from marts.community_health_weekly where community = 'all' and platform = 'all'"
+        )
         weeks, posts = cur.fetchone()
         cur.execute("select count(*) from marts.member_clv")
         clv_members = cur.fetchone()[0]

@@ -1,17 +1,22 @@
-"""The MIME message, the archive on disk, and sending through a real SMTP server exactly once per week."""
+"""The MIME message, the archive on disk, and sending through a real SMTP server (plain, STARTTLS and SSL, with
+login) exactly once per week."""
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
+import ipaddress
 import json
 import logging
+import socket
+import ssl
 
 import pytest
 
 from reporting.archive import archive
 from reporting.mailer import SendError, build_message, read_sent_log, send_reports
-from reporting.render import TREND_CID, render_report
+from reporting.render import CIDS, render_report
 from reporting.weekly import build_weekly_reports
 
 QUALITY = {"passed": True, "checked": True, "failed": [], "warnings": 0}
@@ -56,17 +61,19 @@ def check_structure(msg: email.message.EmailMessage, rendered) -> None:
     related, attachment = msg.get_payload()
     assert related.get_content_type() == "multipart/related"
     assert related.get_param("type") == "multipart/alternative"
-    alternative, image = related.get_payload()
+    alternative, *images = related.get_payload()
     plain, html = alternative.get_payload()
     assert (plain.get_content_type(), html.get_content_type()) == ("text/plain", "text/html")
     crlf = str.maketrans({"\r": None})  # SMTP delivers CRLF line ends
     assert plain.get_content().translate(crlf) == rendered.text
     assert html.get_content().translate(crlf) == rendered.html
-    assert f"cid:{TREND_CID}" in html.get_content()
-    assert image.get_content_type() == "image/png"
-    assert image["Content-ID"] == f"<{TREND_CID}>"
-    assert image.get_content_disposition() == "inline"
-    assert image.get_content() == rendered.images[TREND_CID]
+    assert len(images) == len(rendered.images) == len(CIDS)
+    for image in images:
+        cid = image["Content-ID"].strip("<>")
+        assert f"cid:{cid}" in html.get_content()
+        assert image.get_content_type() == "image/png"
+        assert image.get_content_disposition() == "inline"
+        assert image.get_content() == rendered.images[cid]
     assert attachment.get_content_disposition() == "attachment"
     assert attachment.get_filename() == "kpis-2026-W47.csv"
     assert attachment.get_content_type() == "text/csv"
@@ -78,7 +85,9 @@ def test_message_layout_and_utf8_subject(rendered):
     raw = msg.as_bytes()
     assert b"=?utf-8?" in raw.split(b"\n\n", 1)[0]  # the Chinese subject is RFC 2047 encoded
     back = parse(raw)
-    assert back["Subject"] == rendered.subject == "【社群周报】2026-W47 · 活跃成员 143（+10.0%）"
+    assert back["Subject"] == rendered.subject and back["Subject"].startswith(
+        "【社群周报】2026-W47 · 健康分 "
+    )
     assert back["To"] == "lead@example.com"
     assert back["X-Pulse-Week"] == "2026-W47" and back["X-Pulse-Language"] == "zh-CN"
     assert back["Message-ID"].endswith("@example.com>")
@@ -95,10 +104,14 @@ def test_archive_writes_every_file_and_overwrites(rendered, tmp_path):
         "report.txt",
         "kpis.csv",
         "trend.png",
+        "members.png",
+        "cohorts.png",
+        "response.png",
         "report.eml",
     }
     assert paths["csv"].read_bytes() == rendered.csv
-    assert paths["image:trend"].read_bytes() == rendered.images[TREND_CID]
+    for cid in CIDS:
+        assert paths[f"image:{cid.split('@')[0]}"].read_bytes() == rendered.images[cid]
     check_structure(parse(paths["eml"].read_bytes()), rendered)
     again = archive(rendered, reports, None)
     assert again == paths
@@ -107,6 +120,9 @@ def test_archive_writes_every_file_and_overwrites(rendered, tmp_path):
         "report.txt",
         "kpis.csv",
         "trend.png",
+        "members.png",
+        "cohorts.png",
+        "response.png",
         "report.eml",
     }
     mine = archive(rendered, reports, "Lead@Example.com")
@@ -190,51 +206,111 @@ def test_unreachable_server_is_a_clear_error_without_the_password(rendered, tmp_
     assert not (tmp_path / "sent.jsonl").exists()
 
 
-def test_security_modes_pick_the_right_client(monkeypatch, rendered, tmp_path):
-    import reporting.mailer as mailer
+def _certificate(tmp_path):
+    """A self-signed certificate for 127.0.0.1: (cert file, key file)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
 
-    calls = []
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_file, key_file
 
-    class FakeSMTP:
-        def __init__(self, host, port, timeout=None, context=None):
-            calls.append((type(self).__name__, host, port))
 
-        def ehlo(self):
-            pass
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
-        def starttls(self, context=None):
-            calls.append(("starttls",))
 
-        def login(self, user, password):
-            calls.append(("login", user))
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_tls_and_login_against_a_real_server(security, rendered, tmp_path, monkeypatch):
+    """aiosmtpd with a self-signed certificate the client trusts (SSL_CERT_FILE), a login it checks, and for
+    STARTTLS a server that refuses mail and login before the upgrade."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
 
-        def send_message(self, msg, from_addr=None, to_addrs=None):
-            calls.append(("send", to_addrs))
+    cert_file, key_file = _certificate(tmp_path)
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ctx.load_cert_chain(cert_file, key_file)
+    logins = []
 
-        def quit(self):
-            pass
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((mechanism, auth_data.login, server.transport.get_extra_info("ssl_object") is not None))
+        ok = auth_data.login == b"pulse" and auth_data.password == b"s3cret"
+        return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 on failure
 
-        def close(self):
-            pass
+    class Handler:
+        envelopes: list = []
 
-    class SMTP_SSL(FakeSMTP):  # noqa: N801 - mirrors smtplib's name
-        pass
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+            self.envelopes.append(envelope)
+            return "250 OK"
 
-    monkeypatch.setattr(mailer.smtplib, "SMTP", FakeSMTP)
-    monkeypatch.setattr(mailer.smtplib, "SMTP_SSL", SMTP_SSL)
-    base = {
-        "host": "mail.example.com",
-        "username": "u",
-        "password": "p",
+    handler = Handler()
+    kwargs = {"authenticator": authenticator}
+    if security == "ssl":  # the whole connection is TLS (aiosmtpd's auth_require_tls only knows STARTTLS)
+        kwargs.update(ssl_context=server_ctx, auth_require_tls=False)
+    else:
+        kwargs.update(tls_context=server_ctx, require_starttls=True, auth_require_tls=True)
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port(), **kwargs)
+    controller.start()
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+    smtp = {
+        "host": "127.0.0.1",
+        "port": controller.port,
+        "security": security,
+        "username": "pulse",
+        "password": "s3cret",
         "sender": "pulse@example.com",
-        "timeout_seconds": 5,
+        "timeout_seconds": 10,
     }
-    for security, port in (("ssl", 465), ("starttls", 587)):
-        calls.clear()
-        msg = build_message(rendered, base["sender"], "lead@example.com")
-        send_reports([msg], {**base, "security": security, "port": port}, tmp_path / f"{security}.jsonl")
-        if security == "ssl":
-            assert calls[0] == ("SMTP_SSL", "mail.example.com", 465) and ("starttls",) not in calls
-        else:
-            assert calls[0] == ("FakeSMTP", "mail.example.com", 587) and ("starttls",) in calls
-        assert ("login", "u") in calls and ("send", ["lead@example.com"]) in calls
+    try:
+        msg = build_message(rendered, smtp["sender"], "lead@example.com")
+        out = send_reports([msg], smtp, tmp_path / "sent.jsonl")
+        assert [r["status"] for r in out] == ["sent"]
+        assert len(handler.envelopes) == 1 and handler.envelopes[0].rcpt_tos == ["lead@example.com"]
+        check_structure(parse(handler.envelopes[0].original_content), rendered)
+        assert logins and all(encrypted for _, _, encrypted in logins)  # the password only went over TLS
+
+        wrong = {**smtp, "password": "wrong-s3cret"}
+        with pytest.raises(SendError, match="rejected the login") as info:
+            send_reports(
+                [build_message(rendered, smtp["sender"], "b@example.com")], wrong, tmp_path / "b.jsonl"
+            )
+        assert "wrong-s3cret" not in str(info.value)
+
+        other = tmp_path / "other"
+        other.mkdir()
+        untrusted = _certificate(other)[0]
+        monkeypatch.setenv("SSL_CERT_FILE", str(untrusted))  # a certificate the client does not trust
+        with pytest.raises(SendError, match="CERTIFICATE_VERIFY_FAILED|certificate verify failed"):
+            send_reports(
+                [build_message(rendered, smtp["sender"], "c@example.com")], smtp, tmp_path / "c.jsonl"
+            )
+        assert len(handler.envelopes) == 1
+    finally:
+        controller.stop()

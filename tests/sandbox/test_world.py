@@ -149,6 +149,7 @@ CONTRACT: dict[str, dict[str, str]] = {
         "holdout_share": "float64",
         "activity_lift": "float64",
         "order_lift": "float64",
+        "variant_b_order_lift": "float64",
     },
     "truth_future": {
         "person_id": "int64",
@@ -592,3 +593,47 @@ def test_demo_scale_has_every_feature():
     assert rows["discourse_posts"] > 5000 and rows["shopify_orders"] > 1000
     assert w.meta["records"] == sum(rows.values())
     assert np.isfinite(w.meta["generation_seconds"])
+
+
+def _store_orders(world) -> pd.DataFrame:
+    """(person_id, at) of every Shopify, 有赞 and WooCommerce order of an account the truth knows (times as the
+    world keeps them: naive, close enough to compare with a campaign period of days)."""
+    acc = world["truth_accounts"].astype({"account_id": str})
+    person = dict(zip(zip(acc["platform"], acc["account_id"], strict=True), acc["person_id"], strict=True))
+    frames = [
+        (world["shopify_orders"], "shopify", "customer_id", "created_at"),
+        (world["youzan_trades"], "youzan", "yz_open_id", "created_at"),
+        (world["woo_orders"], "woocommerce", "customer_id", "date_created"),
+    ]
+    out = []
+    for table, platform, key, at in frames:
+        ids = table[key].map(
+            lambda v: None if pd.isna(v) else str(int(v)) if isinstance(v, float) else str(v)
+        )
+        who = [person.get((platform, i)) for i in ids]
+        out.append(pd.DataFrame({"person_id": who, "at": table[at].to_numpy()}))
+    return pd.concat(out, ignore_index=True).dropna(subset=["person_id"])
+
+
+def test_ab_test_arm_b_gets_its_own_lift():
+    """variant_b_lift=3: during cmp-01, variant_b's members place far more store orders per head than variant_a's,
+    the arms are halves of the exposed, and the default world is the same world with both arms alike."""
+    from pulse.sandbox.world import AB_TEST_CAMPAIGN, campaign_variants
+
+    world = generate_world(5, 3000, 10, variant_b_lift=3.0)
+    c = world["campaigns"].set_index("campaign_id").loc[AB_TEST_CAMPAIGN]
+    assert c["variant_b_order_lift"] == pytest.approx(3 * c["order_lift"], abs=1e-4)
+    arms = campaign_variants(world)
+    assert 0.4 < (arms["variant"] == "variant_b").mean() < 0.6
+    orders = _store_orders(world)
+    during = orders[(orders["at"] >= c["start_at"]) & (orders["at"] < c["end_at"])]
+    per_head = {
+        v: during["person_id"].isin(set(g["person_id"])).sum() / len(g) for v, g in arms.groupby("variant")
+    }
+    assert per_head["variant_b"] > 1.5 * per_head["variant_a"], per_head
+    plain = generate_world(5, 300, 3)
+    assert (
+        plain["campaigns"]["variant_b_order_lift"].dropna() == plain["campaigns"]["order_lift"].iloc[0]
+    ).all()
+    with pytest.raises(ValueError, match="variant_b_lift"):
+        generate_world(5, 300, 3, variant_b_lift=0)

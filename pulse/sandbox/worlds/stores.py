@@ -39,7 +39,7 @@ import pandas as pd
 
 from pulse.sandbox import text as T
 from pulse.sandbox.tables import World
-from pulse.sandbox.world import ORD_HOUR, ORD_WD, campaign_exposure
+from pulse.sandbox.world import ORD_HOUR, ORD_WD, campaign_exposure, campaign_variants
 
 TABLES = (
     "youzan_customers",
@@ -268,6 +268,26 @@ class _Campaigns:
         for i, cid in enumerate(self.ids):
             pids = exp.loc[(exp["campaign_id"] == cid) & exp["exposed"], "person_id"].to_numpy()
             self.exposed[i, people.row_of.reindex(pids).dropna().astype(np.int64).to_numpy()] = True
+        # the order lift of each (campaign, exposed person): the campaign's, or its A/B test's variant_b lift
+        self.person_lift = np.where(self.exposed, self.lift[:, None], 1.0)
+        if len(c) and "variant_b_order_lift" in c:
+            arms = campaign_variants(world)
+            rows = people.row_of.reindex(arms["person_id"].to_numpy())
+            keep = rows.notna().to_numpy()
+            i = self.ids.index(arms["campaign_id"].iloc[0]) if len(arms) else 0
+            self.person_lift[i, rows[keep].astype(np.int64).to_numpy()] = arms["order_lift"].to_numpy()[keep]
+
+    def max_lift(self) -> float:
+        """The largest order intensity factor (thinning needs a bound): 1 without campaigns."""
+        return float(max([1.0, *self.lift.tolist(), *self.person_lift.ravel().tolist()]))
+
+    def order_lift(self, person_rows: np.ndarray, t: np.ndarray, comm: int) -> np.ndarray:
+        """The order intensity factor of each event: its person's lift in the campaign it falls in, else 1."""
+        i = self.which(person_rows, t, comm)
+        inside = i >= 0
+        out = np.ones(len(t))
+        out[inside] = self.person_lift[i[inside], person_rows[inside]]
+        return out
 
     def which(self, person_rows: np.ndarray, t: np.ndarray, comm: int) -> np.ndarray:
         """The campaign (index) each event falls in for its exposed person, -1 for none."""
@@ -358,14 +378,12 @@ def _youzan(
     owner, a, b = ppl.segments(a_p, a_t, H)
     seg_acc = owner
     tz8 = np.full(len(a), 8.0)
-    lifts = np.ones(len(cmp.ids) + 1)
-    lifts[:-1] = cmp.lift
 
     def factor(t, seg):
         acc = seg_acc[seg]
-        return _rhythm(t, tz8[seg], np.zeros(len(t), np.int64)) * lifts[cmp.which(a_p[acc], t, 0)]
+        return _rhythm(t, tz8[seg], np.zeros(len(t), np.int64)) * cmp.order_lift(a_p[acc], t, 0)
 
-    fmax = float(ORD_HOUR.max() * ORD_WD[0].max() * max(1.0, lifts.max()))
+    fmax = float(ORD_HOUR.max() * ORD_WD[0].max() * cmp.max_lift())
     seg, t = _poisson(rng, a, b, rate[seg_acc], factor, fmax)
     o_a = seg_acc[seg]
     n = len(o_a)
@@ -581,14 +599,12 @@ def _woo(
     tz = np.array([-8.0, -5.0, 0.0, 1.0, 10.0])[_pick(rng, [0.3, 0.3, 0.15, 0.15, 0.1], nb)]
     rate = WOO_RATE[ppl.persona[buyers]] * rng.lognormal(-0.405, 0.9, nb) / WEEK
     owner, a, b = ppl.segments(buyers, since, H)
-    lifts = np.ones(len(cmp.ids) + 1)
-    lifts[:-1] = cmp.lift
 
     def factor(t, seg):
         who = owner[seg]
-        return _rhythm(t, tz[who], np.ones(len(t), np.int64)) * lifts[cmp.which(buyers[who], t, 1)]
+        return _rhythm(t, tz[who], np.ones(len(t), np.int64)) * cmp.order_lift(buyers[who], t, 1)
 
-    fmax = float(ORD_HOUR.max() * ORD_WD[1].max() * max(1.0, lifts.max()))
+    fmax = float(ORD_HOUR.max() * ORD_WD[1].max() * cmp.max_lift())
     seg, t = _poisson(rng, a, b, rate[owner], factor, fmax)
     o_b = owner[seg]
     n = len(o_b)

@@ -1,6 +1,7 @@
 {#-
     Every touch of a campaign, one row each, with the member touched (null when no member matches):
-      exposed / holdout  the CRM's audience export: its member number is the membership center's member (the
+      exposed / holdout  the CRM's audience export (exposed: the treatment or any variant of an A/B test; holdout:
+                         the comparison group): its member number is the membership center's member (the
                          `membership` account, account_id = member_no, of exactly one member); touched at the
                          campaign's start.
       coupon_used        an order of any store carrying the campaign's coupon code (case-insensitive), whatever
@@ -36,7 +37,7 @@ contacts as (
 
 audience_touches as (
     select
-        case audience.audience_group when 'treatment' then 'exposed' else 'holdout' end as touch_type,
+        case audience.audience_group when 'holdout' then 'holdout' else 'exposed' end as touch_type,
         audience.campaign_id,
         member_numbers.member_id,
         campaigns.start_at as touched_at,
@@ -45,7 +46,7 @@ audience_touches as (
     inner join campaigns on audience.campaign_id = campaigns.campaign_id
     left join contacts as member_numbers
         on member_numbers.id_type = 'member_no' and audience.member_no = member_numbers.id_value
-    where audience.audience_group in ('treatment', 'holdout')
+    where audience.audience_group is not null
 ),
 
 coupon_touches as (

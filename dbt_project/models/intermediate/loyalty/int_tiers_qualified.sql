@@ -4,8 +4,9 @@
     and the review dates from tier_policy (rules.tier_policy).
 
     Over the window of window_days business days ending on a day (day - window_days, day]:
-      window_spend       net_amount of the member's counted orders (int_orders_unified; every currency added as it
-                         is: CNY and USD are not converted)
+      window_spend       net_amount of the member's counted orders (int_orders_unified) in tier_policy.currency:
+                         other currencies at tier_policy.exchange_rates; a currency without a rate counts 0
+                         (tier_spend)
       window_points      points the member earned (fct_points_ledger entry_type earn: rules and native platforms;
                          redemptions, expiries and opening balances do not count)
       window_engagement  the weights (activity_weights) of the member's community activity (fct_engagement_events,
@@ -38,7 +39,7 @@ daily_amounts as (
     select
         orders.member_id,
         orders.order_date as qualified_on,
-        cast(orders.net_amount as numeric(14, 2)) as spend,
+        cast({{ tier_spend('orders.net_amount', 'orders.currency') }} as numeric(14, 2)) as spend,
         cast(0 as numeric(14, 2)) as points,
         cast(0 as numeric(14, 2)) as engagement
     from orders

@@ -1,7 +1,7 @@
 {#-
-    One row per A/B test and variant. An experiment is a campaign whose audience export (the CRM's config,
-    fct_campaign_audience) puts its members in two or more groups besides the holdout (`variant_a`, `variant_b`,
-    ...); its control is the first of them by name. Per variant, over the campaign's period: members, converters
+    One row per A/B test and variant. The tests are pulse.yml's `experiments` (experiment_arms(): a campaign, its
+    variants, the control among them); the CRM's audience export (fct_campaign_audience) says which variant each
+    member got. A variant nobody got has 0 members (and 'not enough data'). Per variant, over the campaign's period: members, converters
     (members with a counted order of any store), orders, revenue in var('campaign_currency'); against the control:
       conversion  the difference of the conversion rates, its 95% CI (unpooled normal standard error) and the
                   two-proportion z-test (pooled standard error), two-sided;
@@ -27,10 +27,14 @@ audience as (
     select * from {{ ref('fct_campaign_audience') }}
 ),
 
-variants as (
+arms as (
+    {{ experiment_arms() }}
+),
+
+groups as (
     select
         audience.campaign_id,
-        audience.audience_group as variant,
+        audience.audience_group,
         count(*) as members,
         sum(case when audience.orders_during > 0 then 1 else 0 end) as converters,
         sum(audience.orders_during) as orders,
@@ -42,20 +46,20 @@ variants as (
     group by audience.campaign_id, audience.audience_group
 ),
 
-experiments as (
-    select variants.campaign_id
-    from variants
-    group by variants.campaign_id
-    having count(*) >= 2
-),
-
 ranked as (
     select
-        variants.*,
-        cast(variants.converters as {{ float }}) / variants.members as conversion_rate,
-        row_number() over (partition by variants.campaign_id order by variants.variant) as variant_rank
-    from variants
-    inner join experiments on variants.campaign_id = experiments.campaign_id
+        arms.campaign_id,
+        arms.variant,
+        arms.variant_rank,
+        coalesce(groups.members, 0) as members,
+        coalesce(groups.converters, 0) as converters,
+        coalesce(groups.orders, 0) as orders,
+        coalesce(groups.revenue, 0) as revenue,
+        groups.revenue_mean,
+        groups.revenue_var,
+        cast(groups.converters as {{ float }}) / groups.members as conversion_rate
+    from arms
+    left join groups on arms.campaign_id = groups.campaign_id and arms.variant = groups.audience_group
 ),
 
 paired as (
@@ -63,12 +67,14 @@ paired as (
         ranked.*,
         control.variant as control_variant,
         control.members as control_members,
+        nullif(ranked.members, 0) as n,
+        nullif(control.members, 0) as control_n,
         control.converters as control_converters,
         control.conversion_rate as control_conversion_rate,
         control.revenue_mean as control_revenue_mean,
         control.revenue_var as control_revenue_var,
         cast(ranked.converters + control.converters as {{ float }})
-        / (ranked.members + control.members) as pooled_rate
+        / nullif(ranked.members + control.members, 0) as pooled_rate
     from ranked
     inner join ranked as control on ranked.campaign_id = control.campaign_id and control.variant_rank = 1
 ),
@@ -78,16 +84,16 @@ tested as (
         paired.*,
         paired.conversion_rate - paired.control_conversion_rate as conversion_diff,
         sqrt(
-            paired.conversion_rate * (1 - paired.conversion_rate) / paired.members
-            + paired.control_conversion_rate * (1 - paired.control_conversion_rate) / paired.control_members
+            paired.conversion_rate * (1 - paired.conversion_rate) / paired.n
+            + paired.control_conversion_rate * (1 - paired.control_conversion_rate) / paired.control_n
         ) as conversion_se,
         sqrt(
-            paired.pooled_rate * (1 - paired.pooled_rate) * (1.0 / paired.members + 1.0 / paired.control_members)
+            paired.pooled_rate * (1 - paired.pooled_rate) * (1.0 / paired.n + 1.0 / paired.control_n)
         ) as conversion_pooled_se,
         paired.revenue_mean - paired.control_revenue_mean as revenue_diff,
-        {{ welch_se('paired.revenue_var', 'paired.members', 'paired.control_revenue_var', 'paired.control_members') }}
+        {{ welch_se('paired.revenue_var', 'paired.n', 'paired.control_revenue_var', 'paired.control_n') }}
             as revenue_se,
-        {{ welch_df('paired.revenue_var', 'paired.members', 'paired.control_revenue_var', 'paired.control_members') }}
+        {{ welch_df('paired.revenue_var', 'paired.n', 'paired.control_revenue_var', 'paired.control_n') }}
             as revenue_df,
         paired.members < {{ min_members }}
         or paired.control_members < {{ min_members }}
@@ -156,7 +162,7 @@ final as (
         versus_control.converters,
         {{ round_to('versus_control.conversion_rate', 4) }} as conversion_rate,
         versus_control.orders,
-        {{ round_to('cast(versus_control.orders as ' ~ float ~ ') / versus_control.members', 4) }}
+        {{ round_to('cast(versus_control.orders as ' ~ float ~ ') / nullif(versus_control.members, 0)', 4) }}
             as orders_per_member,
         '{{ currency }}' as currency,
         cast(versus_control.revenue as numeric(14, 2)) as revenue,
