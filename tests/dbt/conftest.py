@@ -102,3 +102,20 @@ def sandbox_pg(request, tmp_path_factory, sandbox_raw_data):
     db = server.create_database("sandbox_raw")
     load_postgres(db, sandbox_raw_data.landing, tmp_path_factory.mktemp("sandbox-pg"))
     return db
+
+
+@pytest.fixture(scope="session")
+def sandbox_built(request, sandbox_raw_data, tmp_path_factory):
+    """The whole project (every model, data test and unit test) built once on the sandbox world, on DuckDB and,
+    when a selected Postgres test uses this fixture, on the sandbox Postgres database. The modules that check marts
+    against the world read it (and copy the file before changing anything), instead of each building its own
+    overlapping selection: the builds were most of the suite's time."""
+    from sandbox_raw import build_both
+
+    wants_pg = any(
+        item.get_closest_marker("postgres") and "sandbox_built" in item.fixturenames
+        for item in request.session.items
+    )
+    return build_both(
+        request, sandbox_raw_data.duckdb, None, tmp_path_factory.mktemp("sandbox-built"), wants_pg=wants_pg
+    )

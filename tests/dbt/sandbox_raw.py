@@ -102,18 +102,22 @@ class Builds:
     pg: DbtRun | None
 
 
-def build_both(request, raw: Path, selection: str, work: Path, *args: str) -> Builds:
-    """`dbt build --select <selection> <args>` once on DuckDB (a copy of the raw file) and, when the calling
-    module's Postgres tests are selected, on the sandbox Postgres database; the two builds run at the same time.
-    Selecting a model with its parents (`+model`) wants `--indirect-selection cautious`: the parents' tests that
-    need unselected models are left out."""
+def build_both(
+    request, raw: Path, selection: str | None, work: Path, *args: str, wants_pg: bool | None = None
+) -> Builds:
+    """`dbt build --select <selection> <args>` (everything when selection is None) once on DuckDB (a copy of the
+    raw file) and, when Postgres tests want it (default: the calling module's are selected), on the sandbox
+    Postgres database; the two builds run at the same time. Selecting a model with its parents (`+model`) wants
+    `--indirect-selection cautious`: the parents' tests that need unselected models are left out."""
     path = copy_of(raw, work / "build.duckdb")  # not staging.duckdb: the catalog would shadow the schema
-    wants_pg = any(
-        item.module is request.module and item.get_closest_marker("postgres")
-        for item in request.session.items
-    )
+    if wants_pg is None:
+        wants_pg = any(
+            item.module is request.module and item.get_closest_marker("postgres")
+            for item in request.session.items
+        )
+    dbt_args = [*(["--select", selection] if selection else []), *args]
     with ThreadPoolExecutor(2) as pool:
-        duck = pool.submit(build_duckdb, path, ["--select", selection, *args], work)
+        duck = pool.submit(build_duckdb, path, dbt_args, work)
         pg_db = pg = None
         if wants_pg:
             try:
@@ -121,7 +125,7 @@ def build_both(request, raw: Path, selection: str, work: Path, *args: str) -> Bu
             except pytest.skip.Exception:
                 pg_db = None  # Postgres unavailable: the Postgres tests skip
         if pg_db is not None:
-            pg = pool.submit(build_postgres, pg_db, ["--select", selection, *args], work / "pg").result()
+            pg = pool.submit(build_postgres, pg_db, dbt_args, work / "pg").result()
         duck = duck.result()
     assert duck.returncode == 0, duck.stdout[-5000:]
     return Builds(path, duck, pg_db, pg)

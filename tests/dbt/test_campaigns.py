@@ -13,21 +13,18 @@ from urllib.parse import parse_qs, urlparse
 import duckdb
 import pandas as pd
 import pytest
-from sandbox_raw import build_both, rows
+from sandbox_raw import rows
 
 from pulse.sandbox.world import campaign_exposure
 from pulse.sandbox.worlds.membership import member_no
 
-SELECTION = "+dim_campaigns +fct_campaign_touches +fct_campaign_orders"
-CAUTIOUS = ("--indirect-selection", "cautious")
 WINDOW = dt.timedelta(days=7)  # dbt_project.yml: campaign_attribution_window_days
 
 
 @pytest.fixture(scope="module")
-def built(request, sandbox_raw_data, tmp_path_factory):
-    return build_both(
-        request, sandbox_raw_data.duckdb, SELECTION, tmp_path_factory.mktemp("campaigns"), *CAUTIOUS
-    )
+def built(sandbox_built):
+    """The session's build of the whole project on the sandbox world (tests/dbt/conftest.py)."""
+    return sandbox_built
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import json
 
 import duckdb
 import pytest
-from sandbox_raw import build_both, build_duckdb, copy_of, rows
+from sandbox_raw import build_duckdb, copy_of, rows
 
 SELECTION = "+dim_members +member_engagement_weekly"
 CAUTIOUS = ("--indirect-selection", "cautious")
@@ -19,10 +19,9 @@ FCT_COLUMNS = (
 
 
 @pytest.fixture(scope="module")
-def built(request, sandbox_raw_data, tmp_path_factory):
-    return build_both(
-        request, sandbox_raw_data.duckdb, SELECTION, tmp_path_factory.mktemp("engagement"), *CAUTIOUS
-    )
+def built(sandbox_built):
+    """The session's build of the whole project on the sandbox world (tests/dbt/conftest.py)."""
+    return sandbox_built
 
 
 def _fct(path) -> set[tuple]:

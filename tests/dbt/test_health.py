@@ -16,20 +16,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from dbt_helpers import BUILD_VARS
-from sandbox_raw import build_both, build_duckdb, copy_of, rows
+from sandbox_raw import build_duckdb, copy_of, rows
 
 from pulse.config import HEALTH_COMPONENTS, RULES
 from pulse.schema import ConfigError
 from pulse.steps import rule_vars
 
-MARTS = (
-    "community_health_weekly",
-    "community_health_metrics",
-    "community_cohort_retention",
-    "community_top_contributors_weekly",
-)
-SELECTION = " ".join(f"+{m}" for m in MARTS)
-CAUTIOUS = ("--indirect-selection", "cautious")
 PASSIVE = {"join", "leave", "follow", "unfollow"}
 CONTRIBUTION = {"post", "reply", "comment", "message", "review", "review_with_photos", "share"}
 EXIT = {"leave", "unfollow"}
@@ -46,10 +38,9 @@ OTHER_HEALTH = {
 
 
 @pytest.fixture(scope="module")
-def built(request, sandbox_raw_data, tmp_path_factory):
-    return build_both(
-        request, sandbox_raw_data.duckdb, SELECTION, tmp_path_factory.mktemp("health"), *CAUTIOUS
-    )
+def built(sandbox_built):
+    """The session's build of the whole project on the sandbox world (tests/dbt/conftest.py)."""
+    return sandbox_built
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,8 @@ from decimal import Decimal
 import duckdb
 import pytest
 from dbt_helpers import BUILD_VARS
-from sandbox_raw import build_both, build_duckdb, copy_of, rows
+from sandbox_raw import build_duckdb, copy_of, rows
 
-SELECTION = "+dim_members +fct_points_ledger +member_points_balance +member_tier_history +member_rfm"
-CAUTIOUS = ("--indirect-selection", "cautious")
 RULES = BUILD_VARS["points_rules"]
 TIERS = BUILD_VARS["loyalty_tiers"]
 SEGMENTS = {"champions", "loyal", "potential", "new", "at_risk", "hibernating", "lost"}
@@ -27,10 +25,9 @@ SHORT_RULES = {
 
 
 @pytest.fixture(scope="module")
-def built(request, sandbox_raw_data, tmp_path_factory):
-    return build_both(
-        request, sandbox_raw_data.duckdb, SELECTION, tmp_path_factory.mktemp("loyalty"), *CAUTIOUS
-    )
+def built(sandbox_built):
+    """The session's build of the whole project on the sandbox world (tests/dbt/conftest.py)."""
+    return sandbox_built
 
 
 @pytest.fixture(scope="module")
