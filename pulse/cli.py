@@ -144,6 +144,29 @@ def _resolve_sandbox(config: Config, args) -> None:
         config.resolve_sandbox(url)
 
 
+def _forget_another_world(config: Config) -> None:
+    """The demo lands whatever world its sandbox serves. When the world's shape changed since the last demo (the
+    generator's version, seed, size or A/B lift; not the end date, which moves every week and only shifts times),
+    the old world's records would mix with the new one's under the same ids: start the demo's landing, cursors and
+    warehouse afresh, and say so."""
+    import shutil
+
+    from pulse.sandbox.world import VERSION
+
+    sb = config["sandbox"]
+    shape = f"v{VERSION}-s{sb['seed']}-m{sb['members']}-w{sb['weeks']}-ab{sb['variant_b_lift']:g}"
+    marker = config.var_dir / "demo-world"
+    before = marker.read_text().strip() if marker.exists() else None
+    if (before or config.landing_dir.exists()) and before != shape:  # no marker: a demo older than the marker
+        print(
+            f"the demo world changed ({before or 'unknown'} -> {shape}): landing and warehouse start afresh"
+        )
+        for folder in (config.landing_dir, config.state_dir, config.warehouse_path.parent):
+            shutil.rmtree(folder, ignore_errors=True)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(shape + "\n")
+
+
 def cmd_demo(args) -> int:
     from pulse import steps
 
@@ -151,6 +174,7 @@ def cmd_demo(args) -> int:
     for k, v in DEMO_ENV.items():
         os.environ.setdefault(k, v)
     config = load_config(args.config or DEMO_CONFIG)
+    _forget_another_world(config)
     t = time.perf_counter()
     server = start_sandbox(config)
     server.start()
