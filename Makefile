@@ -11,7 +11,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 
-.PHONY: demo test lint format lock bench clean venv airflow
+.PHONY: demo test lint format lock bench bench-parts clean venv airflow
 
 venv: $(STAMP)
 
@@ -70,8 +70,16 @@ format: $(STAMP)
 lock:
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
-# Figures and the machine they were measured on: docs/benchmarks.md
+# The whole pipeline at a scale (S: the tests' world, minutes; M: 100,000 members; L: 1,000,000 members x 52 weeks):
+# time and peak memory of every stage and of an incremental day, into bench/results/scale-$(SCALE).json and the
+# table of docs/benchmarks.md. `make bench-parts` times the parts on their own (world, HTTP client, landing and
+# loading, report). Figures and the machine they were measured on: docs/benchmarks.md
+SCALE ?= S
+WAREHOUSE ?= duckdb
 bench: $(STAMP)
+	$(BIN)/python bench/scale.py --scale $(SCALE) --warehouse $(WAREHOUSE)
+
+bench-parts: $(STAMP)
 	$(BIN)/python bench/world.py --members 100000 --weeks 52
 	$(BIN)/python bench/http_client.py --pages 1000
 	$(BIN)/python bench/ingest.py --members 110000 --weeks 52

@@ -1,17 +1,19 @@
 """Run the quality gate on pandas frames with Great Expectations 1.x.
 
-GX cannot validate DuckDB through its SQL data source, so the caller reads each table (the marts of
-`tables_needed()`, every raw table, the derived check frames of expectations/checks.py) into a DataFrame and passes
-them here. One ephemeral context, one pandas data source, one dataframe asset, suite and validation definition per
-table. `passed` is False when any critical expectation fails. With `docs_dir`, GX data docs (HTML: every suite and
-this run's validation results) are written there.
+GX cannot validate DuckDB through its SQL data source, so the caller reads each table (the columns of the marts of
+`tables_needed()` their suites read, a bounded sample of every raw table, the derived check frames of
+expectations/checks.py: expectations/inputs.py) into a DataFrame and passes them here, or a function returning it,
+called when the table's turn comes so that one table's frame is held at a time. One ephemeral context, one pandas
+data source, one dataframe asset, suite and validation definition per table. `passed` is False when any critical
+expectation fails. With `docs_dir`, GX data docs (HTML: every suite and this run's validation results) are written
+there.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +31,8 @@ from expectations.suites import (
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    Frame = pd.DataFrame | Callable[[], pd.DataFrame | None] | None
 
 __all__ = ["GateResult", "run_gate", "tables_needed", "SUITES", "QualitySettings"]
 
@@ -53,22 +57,25 @@ class GateResult:
 
 
 def run_gate(
-    frames: dict[str, pd.DataFrame],
+    frames: Mapping[str, Frame],
     *,
     communities: Iterable[str] | None = None,
     tiers: Iterable[str] | None = None,
     settings: QualitySettings | None = None,
     docs_dir: Path | None = None,
+    total_rows: Mapping[str, int] | None = None,
 ) -> GateResult:
     """Validate every frame of `frames` (keyed `schema.table`: the marts of `tables_needed()`, `raw.<type>__<stream>`,
-    `checks.*`).
+    `checks.*`). A value is the DataFrame or a function returning it (called once, when the table is validated).
 
-    communities: the configured community names; with them, the mart's `community` must be one of them or 'all'
-    (without them that expectation is skipped). tiers: the configured tier names, likewise for member_tier_history.
-    settings: thresholds (duplicate-rate ceiling, revenue tolerance, row-count drift bounds). Each result dict has:
-    suite, table, expectation (GX type, e.g. `expect_column_values_to_be_between`), column, severity
-    ('critical'|'warning'), success, observed, unexpected_count, element_count, details (one line naming the table,
-    expectation, column and what was found).
+    total_rows: the whole table's rows, for frames that are a sample of their table: each of their results says
+    so in its details ("on a sample of 100000 of 812345 rows"). communities: the configured community names; with
+    them, the mart's `community` must be one of them or 'all' (without them that expectation is skipped). tiers:
+    the configured tier names, likewise for member_tier_history. settings: thresholds (duplicate-rate ceiling,
+    revenue tolerance, row-count drift bounds). Each result dict has: suite, table, expectation (GX type, e.g.
+    `expect_column_values_to_be_between`), column, severity ('critical'|'warning'), success, observed,
+    unexpected_count, element_count, details (one line naming the table, expectation, column and what was found;
+    for checks.raw_integrity the failing raw tables).
     """
     started = time.perf_counter()
     communities = list(communities) if communities is not None else None
@@ -97,7 +104,9 @@ def run_gate(
         log.warning("quality gate: no suite for %s; ignored", ", ".join(unknown))
     docs = None
     if present:
-        rows, docs = _validate(present, communities, tiers, settings or QualitySettings(), docs_dir)
+        rows, docs = _validate(
+            present, communities, tiers, settings or QualitySettings(), docs_dir, total_rows or {}
+        )
         results.extend(rows)
     passed = not any(r["severity"] == CRITICAL and not r["success"] for r in results)
     seconds = round(time.perf_counter() - started, 3)
@@ -135,11 +144,12 @@ def _context():
 
 
 def _validate(
-    frames: dict[str, pd.DataFrame],
+    frames: Mapping[str, Frame],
     communities: list[str] | None,
     tiers: list[str] | None,
     settings: QualitySettings,
     docs_dir: Path | None,
+    total_rows: Mapping[str, int],
 ) -> tuple[list[dict[str, Any]], Path | None]:
     import great_expectations as gx
 
@@ -158,9 +168,16 @@ def _validate(
         )
     source = context.data_sources.add_pandas("pulse")
     out: list[dict[str, Any]] = []
-    for table, df in frames.items():
+    for table, frame in frames.items():
         spec = spec_for(table)
+        df = frame() if callable(frame) else frame
+        if df is None:  # a reader that found nothing after all: validated as absent, like a frame never given
+            continue
+        scope = ""
+        if total_rows.get(table, 0) > len(df):
+            scope = f" on a sample of {len(df)} of {total_rows[table]} rows"
         prepared = prepare_frame(table, df)
+        del df
         suite = context.suites.add(
             build_suite(table, prepared.columns, communities, tiers=tiers, settings=settings)
         )
@@ -170,9 +187,14 @@ def _validate(
         definition = context.validation_definitions.add(
             gx.ValidationDefinition(name=table, data=batch_definition, suite=suite)
         )
-        validation = definition.run(batch_parameters={"dataframe": prepared}, result_format=RESULT_FORMAT)
+        result_format = RESULT_FORMAT
+        if spec.index:  # name the failing rows (a check frame's raw table) by these columns
+            result_format = {**RESULT_FORMAT, "unexpected_index_column_names": list(spec.index)}
+        validation = definition.run(batch_parameters={"dataframe": prepared}, result_format=result_format)
+        del prepared
+        _release_batches(source)
         for r in validation.results:
-            out.append(_result_row(spec.name, table, r))
+            out.append(_result_row(spec.name, table, r, scope))
     index = None
     if docs_dir is not None:
         try:
@@ -181,6 +203,18 @@ def _validate(
         except Exception as e:  # noqa: BLE001 - docs are a by-product: the gate's verdict stands without them
             log.warning("quality gate: data docs not written to %s: %s", docs_dir, e)
     return out, index
+
+
+def _release_batches(source: Any) -> None:
+    """GX's pandas engine keeps every validated batch's DataFrame in its batch manager's caches for the context's
+    life: drop them once a table's results are in, so the gate holds one table's frame at a time (the results and
+    the data docs need no batch)."""
+    try:
+        manager = source.get_execution_engine().batch_manager
+        manager.reset_batch_cache()
+        manager.batch_data_cache.clear()
+    except AttributeError as e:  # another GX layout: the gate still runs, only with more memory
+        log.debug("quality gate: GX batches not released: %s", e)
 
 
 def _column(kwargs: dict, meta: dict) -> str | None:
@@ -227,7 +261,21 @@ def _short(value: Any, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _result_row(suite: str, table: str, r: Any) -> dict[str, Any]:
+def _failing_rows(res: dict) -> str:
+    """`raw.a (3), raw.b (1)`: the index columns of the failing rows (GX's partial_unexpected_index_list), with the
+    value found."""
+    names = res.get("unexpected_index_column_names") or []
+    parts = []
+    for row in res.get("partial_unexpected_index_list") or []:
+        if not isinstance(row, dict):
+            continue
+        label = " ".join(str(row.get(n)) for n in names)
+        values = [v for k, v in row.items() if k not in names]
+        parts.append(f"{label} ({_short(values[0], 40)})" if values else label)
+    return ", ".join(parts)
+
+
+def _result_row(suite: str, table: str, r: Any, scope: str = "") -> dict[str, Any]:
     config = r.expectation_config
     kwargs = dict(config.kwargs)
     meta = dict(config.meta or {})
@@ -250,10 +298,14 @@ def _result_row(suite: str, table: str, r: Any) -> dict[str, Any]:
     elif unexpected is not None:
         sample = res.get("partial_unexpected_list") or []
         details = f"{where} failed ({check}): {unexpected} of {elements} rows unexpected"
-        if sample:
+        rows = _failing_rows(res)
+        if rows:
+            details += f": {rows}"
+        elif sample:
             details += f", e.g. {_short(sample[:3])}"
     else:
         details = f"{where} failed ({check}): observed {_short(observed)}"
+    details += scope
     return {
         "suite": suite,
         "table": table,

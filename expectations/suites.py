@@ -2,12 +2,16 @@
 
 Three kinds of suites:
 - marts (`SUITES`, kind 'mart'): the published numbers: keys, counts >= 0, rates in [0, 1], balances never
-  negative, lifecycle stages, engagement levels, tiers and RFM segments in their sets.
+  negative, lifecycle stages, engagement levels, tiers and RFM segments in their sets. `mart_columns` names the
+  columns a mart's suite reads, so the caller reads only those.
 - raw (`raw_spec`, any `raw.<type>__<stream>` present): required keys, types, timestamp ranges and a duplicate-rate
   ceiling; streams listed in `RECORD_CONTRACTS` also have their record's own keys, types and timestamps checked.
-- checks (kind 'check'): small frames the caller derives from the warehouse (expectations/checks.py): member
-  accounts reconciling with staging, order revenue in the marts reconciling with the raw orders, week-over-week
-  row-count drift.
+  The caller may pass a sample of a large table (expectations/inputs.py): the whole-table checks are then
+  `checks.raw_integrity`'s.
+- checks (kind 'check'): small frames the caller derives from the warehouse (expectations/checks.py): key nulls,
+  `_extracted_at` range and duplicate versions of every raw table counted in SQL on every row, member accounts
+  reconciling with staging, order revenue in the marts reconciling with the raw orders, week-over-week row-count
+  drift.
 
 `build_suite` turns a table's columns into a GX `ExpectationSuite` (built from the columns present, so later mart
 columns need no change here; a missing key column is a failed `expect_column_to_exist`, not a crash), and
@@ -42,6 +46,7 @@ CAMPAIGNS = "marts.campaign_performance"
 MEMBER_RECONCILIATION = "checks.member_reconciliation"
 REVENUE_RECONCILIATION = "checks.revenue_reconciliation"
 ROW_COUNT_DRIFT = "checks.row_count_drift"
+RAW_INTEGRITY = "checks.raw_integrity"
 
 # docs/health_marts.md: one row per (week_start, community, platform); the older grain had no platform column
 MART_KEY = ("week_start", "community", "platform")
@@ -99,7 +104,31 @@ LIFECYCLE_STAGES = ("new", "active", "reactivated", "dormant", "churned")
 ENGAGEMENT_LEVELS = ("explorer", "participant", "contributor", "leader")
 RFM_SEGMENTS = ("champions", "loyal", "potential", "new", "at_risk", "hibernating", "lost")
 
+# the columns every other mart suite reads (prepare_frame reads nothing else); campaign_performance's
+# `*conversion_rate` columns are matched by name
+POINTS_COLUMNS = ("balance", "points_earned", "points_redeemed", "points_expired", "points_expiring_30d")
+MEMBER_COUNT_COLUMNS = ("accounts_count", "platforms_count", "orders_count")
+RFM_SCORES = ("r_score", "f_score", "m_score")
+CLV_NON_NEGATIVE = ("expected_purchases_90d", "expected_purchases_365d", "historical_value", "clv_12m")
+CAMPAIGN_COUNTS = ("participants", "treatment_members", "holdout_members")
+MART_SUITE_COLUMNS: dict[str, tuple[str, ...]] = {
+    POINTS_BALANCE: ("member_id", *POINTS_COLUMNS),
+    DIM_MEMBERS: ("member_id", "lifecycle_stage", "engagement_level", *MEMBER_COUNT_COLUMNS),
+    TIER_HISTORY: ("tier", "valid_from", "valid_to"),
+    RFM: ("member_id", "currency", *RFM_SCORES, "segment"),
+    CLV: ("p_alive", *CLV_NON_NEGATIVE),
+    CAMPAIGNS: CAMPAIGN_COUNTS,
+}
+
 RAW_COLUMNS = ("_batch_id", "_source", "_extracted_at", "_pk", "_hash", "_record")
+RAW_KEY_COLUMNS = ("_batch_id", "_source", "_pk", "_record")  # never null
+# checks.raw_integrity: one row per raw table, counted on every row (expectations/checks.py `raw_integrity`)
+EXTRACTED_MIN = "_extracted_at min (epoch s)"
+EXTRACTED_MAX = "_extracted_at max (epoch s)"
+DUPLICATE_VERSION_RATE = "duplicate_version_rate"  # (rows - distinct (_source, _pk, _hash)) / rows
+BATCH_DUPLICATES = "batch_duplicates"  # rows - distinct (_batch_id, _source, _pk)
+
+
 # timestamps before this are not real activity of any platform we connect (epoch zero, 1900 sentinels)
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
@@ -113,6 +142,8 @@ class SuiteSpec:
     kind: str  # 'mart', 'raw' or 'check'
     required: bool
     description: str
+    # columns that name a failing row in the result's details (a check frame's raw table)
+    index: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -182,6 +213,8 @@ class QualitySettings:
     revenue_tolerance: float = 0.005
     row_count_drift_min: float = -0.5
     row_count_drift_max: float = 1.0
+    # rows of a raw table the record-level checks read: a deterministic sample of a larger table
+    raw_sample_rows: int = 100_000
 
 
 SUITES: dict[str, SuiteSpec] = {
@@ -257,6 +290,15 @@ SUITES: dict[str, SuiteSpec] = {
         required=False,
         description="rows per week of the fact marts: last complete week vs the one before, within bounds",
     ),
+    RAW_INTEGRITY: SuiteSpec(
+        name="raw_integrity",
+        table=RAW_INTEGRITY,
+        kind="check",
+        required=False,
+        description="every raw table, every row (counted in SQL): key columns never null, _extracted_at between "
+        "2000 and now, duplicate versions within the ceiling, no key twice in one batch",
+        index=("table",),
+    ),
 }
 
 
@@ -267,6 +309,26 @@ def tables_needed() -> list[str]:
     community_health_weekly is required (missing -> critical failure); the other marts may be left out (missing ->
     warning)."""
     return [t for t, s in SUITES.items() if s.kind == "mart"]
+
+
+def mart_columns(table: str, available: Iterable[str]) -> list[str]:
+    """The columns of `available` (a mart's columns, in its order) that the mart's suite and `prepare_frame` read:
+    read only these. A column the suite expects but the table lacks stays absent (a failed
+    `expect_column_to_exist`, as with the whole table)."""
+    if table == MART:
+        wanted = {
+            *MART_KEY,
+            "iso_week",
+            "week",
+            *COUNT_COLUMNS,  # active_members among them, which the 'all'-row check also reads
+            *MONEY_COLUMNS,
+            *RATE_COLUMNS,
+            *SCORE_COLUMNS,
+            *NON_NEGATIVE_HOURS,
+        }
+    else:
+        wanted = set(MART_SUITE_COLUMNS.get(table, ()))
+    return [c for c in available if c in wanted or (table == CAMPAIGNS and c.endswith("conversion_rate"))]
 
 
 def is_raw_table(table: str) -> bool:
@@ -370,6 +432,11 @@ def epoch_column(path: str) -> str:
     return f"record.{path} (epoch s)"
 
 
+def null_count_column(column: str) -> str:
+    """checks.raw_integrity's count of a raw column's nulls."""
+    return f"{column} nulls"
+
+
 def prepare_frame(table: str, df: pd.DataFrame) -> pd.DataFrame:
     """The frame GX validates: a shallow copy with numeric money and the derived pre-check columns."""
     import pandas as pd
@@ -407,11 +474,15 @@ def _prepare_raw(table: str, out: pd.DataFrame) -> pd.DataFrame:
     contract = RECORD_CONTRACTS.get(table.partition(".")[2])
     if contract is None or "_record" not in out.columns:
         return out
-    records = [_parse(r) for r in out["_record"]]
-    paths = dict.fromkeys((*contract.required, *contract.types, *contract.timestamps))
+    paths = list(dict.fromkeys((*contract.required, *contract.types, *contract.timestamps)))
+    # one record parsed at a time, keeping only the contract's values: never every parsed record at once
+    columns: list[list[Any]] = [[] for _ in paths]
+    for raw in out["_record"]:
+        record = _parse(raw)
+        for values, path in zip(columns, paths, strict=True):
+            values.append(_dig(record, path))
     derived: dict[str, pd.Series] = {}
-    for path in paths:
-        values = [_dig(r, path) for r in records]
+    for path, values in zip(paths, columns, strict=True):
         if path in contract.required:  # as text: GX's null check needs no particular type, and "" is missing
             text = [None if v is None or v == "" else str(v) for v in values]
             derived[record_column(path)] = pd.Series(text, index=out.index, dtype="object")
@@ -459,7 +530,7 @@ def build_suite(
     if spec.kind == "raw":
         return _raw_suite(spec, cols, settings, now)
     if spec.kind == "check":
-        return _check_suite(spec, cols, settings)
+        return _check_suite(spec, cols, settings, now)
     if table == MART:
         return _health_suite(spec, cols, communities)
     return _mart_suite(spec, cols, tiers)
@@ -578,7 +649,7 @@ def _mart_suite(spec: SuiteSpec, cols: set[str], tiers: Iterable[str] | None) ->
     if spec.table == POINTS_BALANCE:
         _unique_key(gxe, suite, cols, ("member_id",))
         add(gxe.ExpectColumnToExist(column="balance", meta=_meta(CRITICAL, "column balance exists")))
-        for c in ("balance", "points_earned", "points_redeemed", "points_expired", "points_expiring_30d"):
+        for c in POINTS_COLUMNS:
             if c in cols:
                 add(_between(gxe, c, 0, None, check=f"{c} is never negative"))
     elif spec.table == DIM_MEMBERS:
@@ -587,7 +658,7 @@ def _mart_suite(spec: SuiteSpec, cols: set[str], tiers: Iterable[str] | None) ->
             add(_in_set(gxe, "lifecycle_stage", LIFECYCLE_STAGES))
         if "engagement_level" in cols:
             add(_in_set(gxe, "engagement_level", ENGAGEMENT_LEVELS))
-        for c in ("accounts_count", "platforms_count", "orders_count"):
+        for c in MEMBER_COUNT_COLUMNS:
             if c in cols:
                 add(_between(gxe, c, 0, None))
     elif spec.table == TIER_HISTORY:
@@ -605,7 +676,7 @@ def _mart_suite(spec: SuiteSpec, cols: set[str], tiers: Iterable[str] | None) ->
             )
     elif spec.table == RFM:
         _unique_key(gxe, suite, cols, ("member_id", "currency") if "currency" in cols else ("member_id",))
-        for c in ("r_score", "f_score", "m_score"):
+        for c in RFM_SCORES:
             if c in cols:
                 add(_between(gxe, c, 1, 5))
         if "segment" in cols:
@@ -613,17 +684,29 @@ def _mart_suite(spec: SuiteSpec, cols: set[str], tiers: Iterable[str] | None) ->
     elif spec.table == CLV:
         if "p_alive" in cols:
             add(_between(gxe, "p_alive", 0, 1))
-        for c in ("expected_purchases_90d", "expected_purchases_365d", "historical_value", "clv_12m"):
+        for c in CLV_NON_NEGATIVE:
             if c in cols:
                 add(_between(gxe, c, 0, None))
     elif spec.table == CAMPAIGNS:
         for c in sorted(cols):
             if c.endswith("conversion_rate"):
                 add(_between(gxe, c, 0, 1))
-        for c in ("participants", "treatment_members", "holdout_members"):
+        for c in CAMPAIGN_COUNTS:
             if c in cols:
                 add(_between(gxe, c, 0, None))
     return suite
+
+
+def _extracted_window(now: dt.datetime | None) -> tuple[float, float, str]:
+    upper = (now or dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).timestamp()
+    return EARLIEST.timestamp(), upper, f"between {EARLIEST.date()} and now"
+
+
+def _duplicate_versions_check(ceiling: float) -> str:
+    return f"the same version of a record stored twice: at most {ceiling:.1%} of rows"
+
+
+BATCH_DUPLICATES_CHECK = "no duplicate (_source, _pk) within one batch (duplicate share = 0)"
 
 
 def _raw_suite(
@@ -632,12 +715,10 @@ def _raw_suite(
     gx, gxe = _gx()
     suite = gx.ExpectationSuite(name=spec.name)
     add = suite.add_expectation
-    upper = (now or dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).timestamp()
-    lower = EARLIEST.timestamp()
-    when = f"between {EARLIEST.date()} and now"
+    lower, upper, when = _extracted_window(now)
     for c in RAW_COLUMNS:
         add(gxe.ExpectColumnToExist(column=c, meta=_meta(CRITICAL, f"column {c} exists")))
-    for c in ("_batch_id", "_source", "_pk", "_record"):
+    for c in RAW_KEY_COLUMNS:
         if c in cols:
             add(gxe.ExpectColumnValuesToNotBeNull(column=c, meta=_meta(CRITICAL, f"{c} is never null")))
     if "_extracted_at (epoch s)" in cols:
@@ -655,16 +736,14 @@ def _raw_suite(
             gxe.ExpectCompoundColumnsToBeUnique(
                 column_list=["_source", "_pk", "_hash"],
                 mostly=max(0.0, 1.0 - ceiling),
-                meta=_meta(
-                    CRITICAL, f"the same version of a record stored twice: at most {ceiling:.1%} of rows"
-                ),
+                meta=_meta(CRITICAL, _duplicate_versions_check(ceiling)),
             )
         )
     if {"_batch_id", "_source", "_pk"} <= cols:
         add(
             gxe.ExpectCompoundColumnsToBeUnique(
                 column_list=["_batch_id", "_source", "_pk"],
-                meta=_meta(WARNING, "no duplicate (_source, _pk) within one batch (duplicate share = 0)"),
+                meta=_meta(WARNING, BATCH_DUPLICATES_CHECK),
             )
         )
     contract = RECORD_CONTRACTS.get(spec.table.partition(".")[2])
@@ -702,10 +781,64 @@ def _raw_suite(
     return suite
 
 
-def _check_suite(spec: SuiteSpec, cols: set[str], settings: QualitySettings) -> ExpectationSuite:
+def _raw_integrity_suite(
+    suite: ExpectationSuite, cols: set[str], settings: QualitySettings, now: dt.datetime | None
+) -> None:
+    """The raw suite's whole-table checks on the counts of `checks.raw_integrity` (one row per raw table): the
+    same severities and descriptions; `meta.column` is the raw column, the failing rows' `table` the raw table."""
+    _, gxe = _gx()
+    add = suite.add_expectation
+    lower, upper, when = _extracted_window(now)
+    for c in RAW_KEY_COLUMNS:
+        counted = null_count_column(c)
+        if counted in cols:
+            add(
+                gxe.ExpectColumnValuesToBeBetween(
+                    column=counted,
+                    min_value=0,
+                    max_value=0,
+                    meta=_meta(CRITICAL, f"{c} is never null", column=c),
+                )
+            )
+    for c in (EXTRACTED_MIN, EXTRACTED_MAX):
+        if c in cols:
+            add(
+                gxe.ExpectColumnValuesToBeBetween(
+                    column=c,
+                    min_value=lower,
+                    max_value=upper,
+                    meta=_meta(CRITICAL, f"_extracted_at {when}", column="_extracted_at"),
+                )
+            )
+    if DUPLICATE_VERSION_RATE in cols:
+        ceiling = settings.max_duplicate_rate
+        add(
+            gxe.ExpectColumnValuesToBeBetween(
+                column=DUPLICATE_VERSION_RATE,
+                min_value=0,
+                max_value=ceiling,
+                meta=_meta(CRITICAL, _duplicate_versions_check(ceiling), column="_source, _pk, _hash"),
+            )
+        )
+    if BATCH_DUPLICATES in cols:
+        add(
+            gxe.ExpectColumnValuesToBeBetween(
+                column=BATCH_DUPLICATES,
+                min_value=0,
+                max_value=0,
+                meta=_meta(WARNING, BATCH_DUPLICATES_CHECK, column="_batch_id, _source, _pk"),
+            )
+        )
+
+
+def _check_suite(
+    spec: SuiteSpec, cols: set[str], settings: QualitySettings, now: dt.datetime | None = None
+) -> ExpectationSuite:
     gx, gxe = _gx()
     suite = gx.ExpectationSuite(name=spec.name)
     add = suite.add_expectation
+    if spec.table == RAW_INTEGRITY:
+        _raw_integrity_suite(suite, cols, settings, now)
     if spec.table == MEMBER_RECONCILIATION and "difference" in cols:
         add(
             gxe.ExpectColumnValuesToBeBetween(

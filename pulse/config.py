@@ -571,6 +571,11 @@ QUALITY = Map(
             ),
             doc="week-over-week change of fact rows outside these bounds is a warning",
         ),
+        "raw_sample_rows": Field(
+            Num(lo=1, integer=True),
+            default=100_000,
+            doc="raw: rows per table the record checks read (a table with more is sampled, the same rows each run)",
+        ),
     }
 )
 

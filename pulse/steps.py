@@ -392,48 +392,57 @@ def _quality_settings(config: Config):
         revenue_tolerance=float(q["revenue_tolerance"]),
         row_count_drift_min=float(q["row_count_drift"]["min"]),
         row_count_drift_max=float(q["row_count_drift"]["max"]),
+        raw_sample_rows=int(q["raw_sample_rows"]),
     )
+
+
+def _execute(con, sql: str) -> None:
+    """A statement without rows (SET) on a DuckDB or a DB-API (psycopg2) connection."""
+    if "duckdb" in type(con).__module__:
+        con.execute(sql)
+        return
+    with con.cursor() as cur:
+        cur.execute(sql)
 
 
 def quality(config: Config, docs: bool = True) -> dict:
     """The quality gate (expectations/) on the working warehouse: every raw table, the marts, the reconciliations
-    (member accounts vs staging, mart revenue vs raw orders) and the week-over-week row-count drift. Every result,
+    (member accounts vs staging, mart revenue vs raw orders) and the week-over-week row-count drift. Whole-table
+    counts and the revenue run in SQL; the raw suites read a sample of at most `quality.raw_sample_rows` rows per
+    table, the mart suites only their columns, one table at a time (expectations/inputs.py). Every result,
     warnings included, is stored in `audit.quality_results`; with `docs`, GX data docs are written to
     <var_dir>/quality/data_docs/. Critical failures raise QualityGateFailed naming each failed expectation."""
     from zoneinfo import ZoneInfo
 
-    from expectations.checks import derived_frames
-    from expectations.gate import run_gate, tables_needed
-    from expectations.suites import is_raw_table
+    from expectations.gate import run_gate
+    from expectations.inputs import Sql, gate_inputs
 
     started = time.perf_counter()
+    settings = _quality_settings(config)
     wh = open_warehouse(config)
     with wh.reader(published=False) as con:
         actual = _tables(con)
         # Postgres builds into marts_work, staging_work...: to the suites they are marts.x, staging.x
         logical = {t.replace(f"{wh.suffix}.", ".", 1) for t in actual} if wh.kind == "postgres" else actual
         present = {t for t in logical if _work_name(wh, t) in actual}
-        frames = {}
-        for t in [*tables_needed(), *sorted(t for t in present if is_raw_table(t))]:
-            if t in present:
-                frames[t] = fetch_df(con, f"select * from {_work_name(wh, t)}")
-        today = dt.datetime.now(ZoneInfo(config["timezone"])).date()
-        frames.update(
-            derived_frames(
-                lambda sql: fetch_df(con, sql),
-                lambda t: _work_name(wh, t),
-                present,
-                {t: f for t, f in frames.items() if is_raw_table(t)},
-                today=today,
-            )
+        sql = Sql(
+            query=lambda text, params=None: fetch_df(con, text, params),
+            execute=lambda text: _execute(con, text),
+            name=lambda t: _work_name(wh, t),
+            dialect=wh.kind,
         )
-    result = run_gate(
-        frames,
-        communities=[c["name"] for c in config["communities"]],
-        tiers=[t["name"] for t in config["rules"]["tiers"]],
-        settings=_quality_settings(config),
-        docs_dir=config.var_dir / "quality" / "data_docs" if docs else None,
-    )
+        today = dt.datetime.now(ZoneInfo(config["timezone"])).date()
+        inputs = gate_inputs(sql, present, settings.raw_sample_rows, today=today)
+        frames = inputs.frames
+        # the marts and raw samples are read as the gate reaches them: the connection stays open until it is done
+        result = run_gate(
+            frames,
+            communities=[c["name"] for c in config["communities"]],
+            tiers=[t["name"] for t in config["rules"]["tiers"]],
+            settings=settings,
+            docs_dir=config.var_dir / "quality" / "data_docs" if docs else None,
+            total_rows=inputs.total_rows,
+        )
     _store_quality(config, result.results, result.passed)
     failed = [r for r in result.results if not r["success"]]
     summary = {

@@ -1,6 +1,6 @@
 {#
     Statistics in plain SQL (DuckDB and Postgres: arithmetic, sqrt, exp, abs, floor), for campaign_performance
-    and experiment_results. Arguments are SQL expressions; pass floats (cast(... as {{ dbt.type_float() }})) so
+    and experiment_results. Arguments are SQL expressions; pass floats (cast(... as {{ type_double() }})) so
     that Postgres does not divide integers. Tested against known values in tests/macros/assert_stats_macros.sql.
 
         normal_two_sided_p(z)           2 * (1 - Phi(|z|)): erfc(|z| / sqrt 2) by Abramowitz & Stegun 7.1.26

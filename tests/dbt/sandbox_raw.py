@@ -22,13 +22,14 @@ from ingestion.load import load_landing
 from ingestion.runner import ingest_source
 from pulse.config import Config
 from pulse.sandbox.filedrops import write_drops
+from pulse.sandbox.scales import SCALES
 from pulse.sandbox.server import make_server
 from pulse.sandbox.sources import sandbox_sources
 from pulse.sandbox.tables import World
 from pulse.sandbox.world import generate_world
 from pulse.warehouse import DuckDBWarehouse, PostgresWarehouse
 
-SEED, MEMBERS, WEEKS = 21, 600, 4
+SEED, MEMBERS, WEEKS = SCALES["S"].seed, SCALES["S"].members, SCALES["S"].weeks  # make bench SCALE=S
 
 
 def land_world(world: World, work: Path) -> Path:

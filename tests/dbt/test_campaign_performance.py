@@ -26,7 +26,6 @@ import shutil
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ import pandas as pd
 import pytest
 import sandbox_raw
 from dbt_helpers import BUILD_VARS, DbtRun, run_dbt
+from parity import Tolerance, assert_same_rows
 from sandbox_raw import build_duckdb, build_postgres, copy_of, land_world, load_postgres, rows
 from scipy import stats
 
@@ -375,18 +375,8 @@ def test_yoy_is_null_with_a_reason_when_the_data_is_younger(duck):
         assert r["yoy_note"].startswith("no data a year before")
 
 
-def _same(a: dict, b: dict) -> bool:
-    """Two rows equal, numbers to 1e-6 relative (sums in another order round the last cent differently)."""
-    if a.keys() != b.keys():
-        return False
-    for key, x in a.items():
-        y = b[key]
-        if isinstance(x, float | Decimal) and isinstance(y, float | Decimal):
-            if float(x) != pytest.approx(float(y), rel=1e-6, abs=1e-3):
-                return False
-        elif x != y:
-            return False
-    return True
+# numbers to 1e-6 relative, ints exactly: doubles summed in another order may differ in the last bits
+SAME = Tolerance(rel=1e-6, abs=1e-3)
 
 
 @pytest.mark.postgres
@@ -397,17 +387,17 @@ def test_postgres_builds_the_same(built, duck):
     for name in (*UNIT_TESTS, "assert_stats_macros"):
         assert built.pg.status_of(name) == "pass", name
     pg = built.pg_db.connect()
-    queries = (
-        "select * from marts{s}.fct_campaign_audience order by campaign_member_key",
-        "select * from marts{s}.campaign_performance order by campaign_id",
-        "select * from marts{s}.experiment_results order by experiment_variant_key",
-    )
+    keys = {
+        "fct_campaign_audience": "campaign_member_key",
+        "campaign_performance": "campaign_id",
+        "experiment_results": "experiment_variant_key",
+    }
     try:
-        for query in queries:
+        for name, key in keys.items():
+            query = f"select * from marts{{s}}.{name} order by {key}"
             got_duck, got_pg = rows(duck, query.format(s="")), rows(pg, query.format(s="_work"))
-            assert got_duck and len(got_duck) == len(got_pg), query
-            for d, p in zip(got_duck, got_pg, strict=True):
-                assert _same(d, p), (query, d, p)
+            assert got_duck, query
+            assert_same_rows(name, got_duck, got_pg, (key,), default=SAME)
         print(f"postgres: {len(got_pg)} experiment rows and every campaign the same as DuckDB")
     finally:
         pg.close()

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from dbt_helpers import BUILD_VARS
+from parity import FLOAT_RATIOS, Tolerance, assert_same_rows
 from sandbox_raw import build_duckdb, copy_of, rows
 
 from pulse.config import HEALTH_COMPONENTS, RULES
@@ -26,9 +27,6 @@ PASSIVE = {"join", "leave", "follow", "unfollow"}
 CONTRIBUTION = {"post", "reply", "comment", "message", "review", "review_with_photos", "share"}
 EXIT = {"leave", "unfollow"}
 WEEK = dt.timedelta(days=7)
-# Ratios the metrics mart divides in double precision (DuckDB divides decimals in doubles): a quotient that falls
-# exactly on a half of the 4th decimal (-4.2222 / 4) may round either way on the two adapters.
-FLOAT_RATIOS = {"wow_change_pct", "vs_baseline_pct", "robust_z"}
 # other weights and a short history, so that the 4-week sandbox world has z-scores
 OTHER_HEALTH = {
     "weights": {"activity": 0.0, "growth": 0.0, "responsiveness": 1.0, "sentiment": 3.0, "retention": 0.0},
@@ -523,20 +521,14 @@ def test_postgres_builds_the_same_health_marts(built):
         "community_cohort_retention": "cohort_week, community, weeks_since",
         "community_top_contributors_weekly": "week_start, community, rank",
     }
+    ratios = dict.fromkeys(FLOAT_RATIOS, Tolerance(abs=1e-4))  # exact but for these (parity.FLOAT_RATIOS)
     try:
         for name, key in keys.items():
             query = f"select * from marts{{s}}.{name} order by {key}"
             expected = rows(duck, query.format(s=""))
             assert expected, name
             got = rows(pg, query.format(s="_work"))
-            assert len(got) == len(expected), name
-            for e, g in zip(expected, got, strict=True):
-                diff = {
-                    k: (v, g[k])
-                    for k, v in e.items()
-                    if _day(v) != _day(g[k]) and not (k in FLOAT_RATIOS and _close(v, g[k], 1e-4))
-                }
-                assert not diff, (name, {k: e[k] for k in keys[name].split(", ")}, diff)
+            assert_same_rows(name, expected, got, key.split(", "), tolerances=ratios)
     finally:
         duck.close()
         pg.close()

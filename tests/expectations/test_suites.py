@@ -13,7 +13,13 @@ import pandas as pd
 import pytest
 
 from expectations import SUITES, tables_needed
-from expectations.checks import derived_frames, member_reconciliation, revenue_reconciliation, row_count_drift
+from expectations.checks import (
+    derived_frames,
+    member_reconciliation,
+    raw_order_revenue,
+    revenue_reconciliation,
+    row_count_drift,
+)
 from expectations.suites import ALL_ACTIVE, is_raw_table, prepare_frame
 
 REPO = Path(__file__).resolve().parents[2]
@@ -105,6 +111,22 @@ def raw_orders(records: list[tuple[str, str, dict]]) -> pd.DataFrame:
     )
 
 
+def in_warehouse(raw: dict[str, pd.DataFrame]) -> dict:
+    """The net revenue of raw orders frames, computed by the gate's SQL on a DuckDB holding them as raw tables."""
+    con = duckdb.connect()
+    try:
+        con.execute("create schema raw")
+        for table, frame in raw.items():
+            con.execute(f"""create table {table} (_batch_id varchar, _source varchar, _extracted_at timestamptz,
+                            _pk varchar, _hash varchar, _record json)""")
+            con.register("frame", frame)
+            con.execute(f"insert into {table} select * from frame")
+            con.unregister("frame")
+        return raw_order_revenue(lambda sql: con.execute(sql).df(), str, tables(con))
+    finally:
+        con.close()
+
+
 def test_revenue_reconciles_mart_against_the_raw_orders():
     def order(pk, total, updated, **extra):
         return {"id": int(pk), "currency": "CNY", "total_price": total, "financial_status": "paid",
@@ -137,15 +159,19 @@ def test_revenue_reconciles_mart_against_the_raw_orders():
             "revenue_currency": ["CNY", "CNY", "USD", "mixed"],
         }
     )
-    frame = revenue_reconciliation(mart, {"raw.shopify__orders": shop, "raw.woocommerce__orders": woo})
+    frame = revenue_reconciliation(
+        mart, in_warehouse({"raw.shopify__orders": shop, "raw.woocommerce__orders": woo})
+    )
     rows = {r.platform: r for r in frame.itertuples()}
     assert rows["shopify"].raw_revenue == 105.5 and rows["shopify"].relative_difference == 0.0
     assert rows["woocommerce"].raw_revenue == 12.0 and rows["woocommerce"].relative_difference == 0.0
     mart.loc[0, "revenue"] = 101.0  # one unit more than the raw orders say
-    frame = revenue_reconciliation(mart, {"raw.shopify__orders": shop})
+    frame = revenue_reconciliation(mart, in_warehouse({"raw.shopify__orders": shop}))
     assert frame["relative_difference"].iloc[0] == pytest.approx(1 / 105.5, abs=1e-6)
     # the health mart's first grain (no platform column): its community='all' rows are Shopify's
-    first = revenue_reconciliation(pd.DataFrame({"revenue": [105.5]}), {"raw.shopify__orders": shop})
+    first = revenue_reconciliation(
+        pd.DataFrame({"revenue": [105.5]}), in_warehouse({"raw.shopify__orders": shop})
+    )
     assert first["relative_difference"].iloc[0] == 0.0
 
 
@@ -192,5 +218,5 @@ def test_row_count_drift_compares_the_last_complete_week_with_the_one_before(war
     assert row["change"] == 0.5
     # mid-week 2026-11-16: that week is not complete yet, 2026-11-09 against 2026-11-02
     assert row_count_drift(query, str, tables(warehouse), dt.date(2026, 11, 18))["change"].iloc[0] == 0.0
-    everything = derived_frames(query, str, tables(warehouse), {}, today=dt.date(2026, 11, 25))
+    everything = derived_frames(query, str, tables(warehouse), today=dt.date(2026, 11, 25))
     assert set(everything) == {"checks.member_reconciliation", "checks.row_count_drift"}

@@ -1,7 +1,7 @@
 {#- normal_cdf / normal_two_sided_p / t_quantile_975 / t_two_sided_p / welch_df (macros/stats.sql) against values
     from scipy.stats (norm.cdf, 2 * norm.sf, t.ppf(0.975, floor(df)) to df 30, t.ppf above, 2 * t.sf), each
     within its tolerance. Returns the wrong rows. -#}
-{%- set float = dbt.type_float() -%}
+{%- set float = type_double() -%}
 {%- set cdf_cases = [(-3, 0.0013499), (-1.96, 0.0249979), (-1, 0.1586553), (0, 0.5), (0.5, 0.6914625),
                      (1.644854, 0.95), (2.326348, 0.99), (4, 0.9999683)] -%}
 {%- set p_cases = [(1.959964, 0.05), (-2.575829, 0.01), (0, 1.0), (5, 0.0000005733), (40, 0.0)] -%}

@@ -20,7 +20,7 @@
                      dates a year before; null (and yoy_note says why) when the orders do not reach back that far.
 -#}
 {%- set currency = var('campaign_currency', 'CNY') %}
-{%- set float = dbt.type_float() %}
+{%- set float = type_double() %}
 {%- set year_before = dbt.dateadd('year', -1, 'campaigns.start_at') %}
 {#- the ratios final rounds -#}
 {%- set buyer_share = 'cast(participation.participant_buyers as ' ~ float ~ ')'

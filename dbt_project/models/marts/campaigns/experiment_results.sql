@@ -14,7 +14,7 @@
 {%- set currency = var('campaign_currency', 'CNY') %}
 {%- set min_members = var('experiment_min_members', 100) | int %}
 {%- set min_converters = var('experiment_min_converters', 10) | int %}
-{%- set float = dbt.type_float() %}
+{%- set float = type_double() %}
 {%- set z975 = 1.959963984540054 %}
 
 with

@@ -93,7 +93,7 @@ final as (
         unioned.weeks_since,
         max(unioned.cohort_size) as cohort_size,
         cast(sum(unioned.retained_members) as integer) as retained_members,
-        {{ round_to('cast(sum(unioned.retained_members) as ' ~ dbt.type_float() ~ ') / max(unioned.cohort_size)', 4) }}
+        {{ round_to('cast(sum(unioned.retained_members) as ' ~ type_double() ~ ') / max(unioned.cohort_size)', 4) }}
             as retention_rate
     from unioned
     group by unioned.cohort_week, unioned.community, unioned.weeks_since

@@ -10,7 +10,7 @@
 {%- set health = var('health') %}
 {%- set threshold = health['anomaly_threshold'] | float %}
 {%- set min_weeks = health['anomaly_min_weeks'] | int %}
-{%- set float = dbt.type_float() %}
+{%- set float = type_double() %}
 {#- exact decimals for the medians and means, so that both adapters round alike -#}
 {%- set exact = 'numeric(28, 6)' %}
 {%- set metrics = health_metric_names() %}

@@ -11,7 +11,7 @@
 {%- set health = var('health') %}
 {%- set weights = health['weights'] %}
 {%- set components = ['activity', 'growth', 'responsiveness', 'sentiment', 'retention'] %}
-{%- set float = dbt.type_float() %}
+{%- set float = type_double() %}
 {%- set fragments = {
     'spine': ['is_spine'],
     'member_metrics': ['active_members', 'contributors', 'new_members', 'new_contributors', 'left_members',
