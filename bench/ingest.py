@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing as mp
-import queue
 import resource
 import shutil
 import sys
@@ -25,11 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-SPAWN = mp.get_context("spawn")
-
-
-def _peak_mb() -> int:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+from children import SPAWN, in_child, peak_rss_mb  # noqa: E402  (bench/children.py)
 
 
 def _cpu_seconds() -> float:
@@ -71,7 +65,9 @@ def _land(world_dir: str, drops_dir: str, url: str, work: str, out) -> None:
     streams = {f"{r.source}.{r.stream}": r.records for r in results}
     errors = {f"{r.source}.{r.stream}": r.error for r in results if r.error}
     cpu = _cpu_seconds() - cpu0
-    out.put({"seconds": seconds, "cpu": cpu, "streams": streams, "errors": errors, "peak_rss_mb": _peak_mb()})
+    out.put(
+        {"seconds": seconds, "cpu": cpu, "streams": streams, "errors": errors, "peak_rss_mb": peak_rss_mb()}
+    )
 
 
 def _load(work: str, memory_limit: str, out) -> None:
@@ -100,24 +96,9 @@ def _load(work: str, memory_limit: str, out) -> None:
             "seconds": seconds,
             "records": report.records,
             "quarantined": report.quarantined,
-            "peak_rss_mb": _peak_mb(),
+            "peak_rss_mb": peak_rss_mb(),
         }
     )
-
-
-def _child(target, *args) -> dict:
-    out = SPAWN.Queue()
-    proc = SPAWN.Process(target=target, args=(*args, out))
-    proc.start()
-    while True:  # a child that dies (an exception, the OOM killer) must fail the bench, not hang it
-        try:
-            result = out.get(timeout=1)
-            break
-        except queue.Empty:
-            if not proc.is_alive():
-                raise SystemExit(f"bench: {target.__name__} died with exit code {proc.exitcode}") from None
-    proc.join()
-    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,10 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     server.start()
     url = ready.get(timeout=900)
     try:
-        land = _child(_land, str(world_dir), str(drops_dir), url, str(work))
+        land = in_child(_land, str(world_dir), str(drops_dir), url, str(work))
     finally:
         server.terminate()
-    load = _child(_load, str(work), args.memory_limit)
+    load = in_child(_load, str(work), args.memory_limit)
     records = sum(land["streams"].values())
     out = {
         "members": args.members,

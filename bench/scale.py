@@ -26,11 +26,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import multiprocessing as mp
 import os
 import platform
-import queue
-import resource
 import shutil
 import sys
 import tempfile
@@ -43,9 +40,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from children import SPAWN, in_child, peak_rss_mb  # noqa: E402  (bench/children.py)
+
 from pulse.sandbox.scales import SCALES  # noqa: E402
 
-SPAWN = mp.get_context("spawn")
 RESULTS = ROOT / "bench" / "results"
 DOCS = ROOT / "docs" / "benchmarks.md"
 END_DATE = dt.date(2026, 1, 5)  # the generator's default: data ends Sunday 2026-01-04 (2026-W01)
@@ -102,12 +100,17 @@ def floor_sql(kind: str, tables: list[str]) -> str:
 def bench_config(scale, work: Path, memory_limit: str, threads: int) -> dict[str, Any]:
     """demo/pulse.yml pointed at this scale's world: its var folder, warehouse, size and the world's own Discord
     guilds and subreddits; client-side rate limits at their maximum (the sandbox's are off)."""
-    data = yaml.safe_load((ROOT / "demo" / "pulse.yml").read_text())
-    data["var_dir"] = str(work / "var")
-    data["warehouse"].update(path=str(work / "var" / "warehouse" / "pulse.duckdb"), memory_limit=memory_limit)
-    data["warehouse"]["threads"] = threads
-    data["sandbox"].update(seed=scale.seed, members=scale.members, weeks=scale.weeks, end_date=END_DATE)
-    return data
+    from pulse.testing.demo import demo_config
+
+    return demo_config(
+        work,
+        members=scale.members,
+        weeks=scale.weeks,
+        end_date=END_DATE,
+        seed=scale.seed,
+        memory_limit=memory_limit,
+        threads=threads,
+    )
 
 
 def _fit_sources(data: dict, world_dir: Path) -> None:
@@ -129,12 +132,6 @@ def _fit_sources(data: dict, world_dir: Path) -> None:
 # ------------------------------------------------------------------------------------------------ child processes
 
 
-def _peak_mb() -> int:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return round(max(own, children) / 1024)
-
-
 def _world(scale_name: str, variant_b_lift: float, world_dir: str, out) -> None:
     from pulse.sandbox.world import generate_world
 
@@ -149,7 +146,7 @@ def _world(scale_name: str, variant_b_lift: float, world_dir: str, out) -> None:
             "write_seconds": round(time.perf_counter() - t0 - seconds, 2),
             "records": world.record_count(),
             "rows": {name: len(frame) for name, frame in world.tables.items()},
-            "peak_rss_mb": _peak_mb(),
+            "peak_rss_mb": peak_rss_mb(),
         }
     )
 
@@ -175,7 +172,7 @@ def _serve(config_path: str, world_dir: str, cut: bool, ready) -> None:
     url_file = config.var_dir / "sandbox" / "url"
     url_file.parent.mkdir(parents=True, exist_ok=True)
     url_file.write_text(server.url)
-    ready.put({"url": server.url, "records": world.record_count(), "peak_rss_mb": _peak_mb()})
+    ready.put({"url": server.url, "records": world.record_count(), "peak_rss_mb": peak_rss_mb()})
     server.serve_forever()
 
 
@@ -194,7 +191,7 @@ def _stage(name: str, config_path: str, week: str, out) -> None:
         import traceback
 
         traceback.print_exc()
-        out.put({"seconds": None, "peak_rss_mb": _peak_mb(), "error": f"{type(e).__name__}: {e}"[:2000]})
+        out.put({"seconds": None, "peak_rss_mb": peak_rss_mb(), "error": f"{type(e).__name__}: {e}"[:2000]})
 
 
 def _measure(name: str, config_path: str, week: str, out) -> None:
@@ -245,7 +242,7 @@ def _measure(name: str, config_path: str, week: str, out) -> None:
         {
             "seconds": round(seconds, 2),
             "import_seconds": round(imports, 2),
-            "peak_rss_mb": _peak_mb(),
+            "peak_rss_mb": peak_rss_mb(),
             **detail,
         }
     )
@@ -311,23 +308,6 @@ def _counts(config) -> dict:
     return out
 
 
-def _child(target, *args) -> dict:
-    out = SPAWN.Queue()
-    proc = SPAWN.Process(target=target, args=(*args, out))
-    proc.start()
-    while True:  # a child that dies (an exception, the OOM killer) fails the bench instead of hanging it
-        try:
-            result = out.get(timeout=1)
-            break
-        except queue.Empty:
-            if not proc.is_alive():
-                raise SystemExit(
-                    f"bench: {target.__name__} {args[0]} died with exit code {proc.exitcode}"
-                ) from None
-    proc.join()
-    return result
-
-
 class Sandbox:
     def __init__(self, config_path: Path, world_dir: Path, cut: bool):
         ready = SPAWN.Queue()
@@ -345,7 +325,7 @@ class Sandbox:
 def _run_stages(names, config_path: Path, week: str, label: str) -> dict[str, dict]:
     stages = {}
     for name in names:
-        stages[name] = _child(_stage, name, str(config_path), week)
+        stages[name] = in_child(_stage, name, str(config_path), week)
         print(
             f"  {label} {name}: {stages[name]['seconds']} s, peak {stages[name]['peak_rss_mb']} MB",
             flush=True,
@@ -379,7 +359,7 @@ def run(scale_name: str, work: Path, memory_limit: str, threads: int, postgres=N
     shutil.rmtree(work / "var", ignore_errors=True)  # every run lands and builds from nothing
     t_all = time.perf_counter()
     if not (world_dir / "world.json").exists():
-        world = _child(_world, scale_name, float(data["sandbox"]["variant_b_lift"]), str(world_dir))
+        world = in_child(_world, scale_name, float(data["sandbox"]["variant_b_lift"]), str(world_dir))
     else:
         world = json.loads((world_dir / "bench-world.json").read_text())
     (world_dir / "bench-world.json").write_text(json.dumps(world))
@@ -397,14 +377,14 @@ def run(scale_name: str, work: Path, memory_limit: str, threads: int, postgres=N
         full = _run_stages(PIPELINE, config_path, week, "full")
     finally:
         sandbox.stop()
-    floor = _child(_stage, "floor", str(config_path), week)
+    floor = in_child(_stage, "floor", str(config_path), week)
     print(f"  floor: {floor['seconds']} s over {floor['rows']:,} rows", flush=True)
     sandbox2 = Sandbox(config_path, world_dir, cut=False)
     try:
         incremental = _run_stages(INCREMENTAL, config_path, week, "incremental day")
     finally:
         sandbox2.stop()
-    counts = _child(_stage, "counts", str(config_path), week)
+    counts = in_child(_stage, "counts", str(config_path), week)
     warehouse = {"type": "duckdb", "memory_limit": memory_limit, "threads": threads}
     if postgres is not None:
         warehouse = {"type": "postgres", "server": _pg_version(postgres)}

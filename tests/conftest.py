@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 
@@ -27,41 +25,19 @@ def small_demo(tmp_path_factory):
     return folder, config, run_demo(config)
 
 
-class StoringHandler:
-    """aiosmtpd handler that keeps every envelope it receives."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_server():
     """A real SMTP server (aiosmtpd) on a free loopback port; yields (config smtp dict, handler)."""
-    from aiosmtpd.controller import Controller
+    from pulse.testing.servers import smtp_server
 
-    handler = StoringHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    smtp = {
-        "host": "127.0.0.1",
-        "port": controller.port,
-        "security": "plain",
-        "username": None,
-        "password": None,
-        "sender": "pulse@example.com",
-        "timeout_seconds": 10.0,
-    }
-    try:
+    with smtp_server() as (port, handler):
+        smtp = {
+            "host": "127.0.0.1",
+            "port": port,
+            "security": "plain",
+            "username": None,
+            "password": None,
+            "sender": "pulse@example.com",
+            "timeout_seconds": 10.0,
+        }
         yield smtp, handler
-    finally:
-        controller.stop()

@@ -18,13 +18,24 @@ END = dt.date(2026, 11, 2)  # a fixed world: data ends Sunday 2026-11-01 (2026-W
 WEEK = "2026-W44"
 
 
-def small_config(folder: Path, **warehouse) -> Path:
-    """Write demo/pulse.yml for the small world into `folder`, every artefact under `folder`/var; return its path."""
+def demo_config(
+    folder: Path, *, members: int, weeks: int, end_date: dt.date, seed: int | None = None, **warehouse
+):
+    """demo/pulse.yml (as a dict) on a world of this size ending before `end_date`, every artefact under
+    `folder`/var, `warehouse` settings over the demo's. The small demo, the DAG tests and bench/scale.py start here."""
     data = yaml.safe_load((REPO / "demo" / "pulse.yml").read_text())
     data["var_dir"] = str(folder / "var")
     data["warehouse"]["path"] = str(folder / "var" / "warehouse" / "pulse.duckdb")
     data["warehouse"].update(warehouse)
-    data["sandbox"].update(members=800, weeks=6, end_date=END.isoformat())
+    data["sandbox"].update(members=members, weeks=weeks, end_date=end_date.isoformat())
+    if seed is not None:
+        data["sandbox"]["seed"] = seed
+    return data
+
+
+def small_config(folder: Path, **warehouse) -> Path:
+    """Write demo/pulse.yml for the small world into `folder`, every artefact under `folder`/var; return its path."""
+    data = demo_config(folder, members=800, weeks=6, end_date=END, **warehouse)
     path = folder / "pulse.yml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True))
     return path

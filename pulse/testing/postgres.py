@@ -16,7 +16,6 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -24,6 +23,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from pulse.testing.servers import free_port
 
 INSTALL_HINT = (
     "no PostgreSQL server binaries (initdb, pg_ctl) on PATH or under /usr/lib/postgresql/*/bin; "
@@ -101,12 +102,6 @@ def find_bindir() -> Path:
         return tuple(int(x) for x in v.split(".") if x.isdigit())
 
     return max(candidates, key=version)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class _Runner:
@@ -191,7 +186,7 @@ def _initdb(runner: _Runner, bindir: Path, data: Path, user: str, pwfile: Path) 
 def _start(runner: _Runner, bindir: Path, data: Path, sockets: Path, log: Path) -> int:
     last = ""
     for _ in range(5):  # another process may take the free port between our probe and the bind
-        port = _free_port()
+        port = free_port()
         options = (
             f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={sockets} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50 "

@@ -4,9 +4,9 @@ config on a small world) that the DAG files are generated from."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,13 +16,14 @@ import pytest
 import yaml
 
 from pulse.cli import DEMO_ENV
+from pulse.testing.demo import demo_config
 from pulse.testing.paths import REPO
 
 DAGS = REPO / "dags"
 HOME = Path(tempfile.mkdtemp(prefix="pulse-airflow-"))
 CONFIG = HOME / "pulse.yml"
 ALERTS = "data-eng@example.com"
-END = "2026-11-02"  # the world's data ends Sunday 2026-11-01 (2026-W44)
+END = dt.date(2026, 11, 2)  # the world's data ends Sunday 2026-11-01 (2026-W44)
 
 AIRFLOW_ENV = {
     "AIRFLOW_HOME": str(HOME),
@@ -36,43 +37,21 @@ AIRFLOW_ENV = {
 os.environ.update(AIRFLOW_ENV)  # before airflow is imported anywhere in this session
 
 
-class StoringHandler:
-    """aiosmtpd handler that keeps every envelope it receives."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def smtp():
     """A real SMTP server on loopback for the session: (port, handler)."""
-    from aiosmtpd.controller import Controller
+    from pulse.testing.servers import smtp_server
 
-    handler = StoringHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    os.environ["AIRFLOW_CONN_SMTP_DEFAULT"] = json.dumps(
-        {
-            "conn_type": "smtp",
-            "host": "127.0.0.1",
-            "port": controller.port,
-            "extra": {"disable_tls": True, "disable_ssl": True, "from_email": "airflow@example.com"},
-        }
-    )
-    try:
-        yield controller.port, handler
-    finally:
-        controller.stop()
+    with smtp_server() as (port, handler):
+        os.environ["AIRFLOW_CONN_SMTP_DEFAULT"] = json.dumps(
+            {
+                "conn_type": "smtp",
+                "host": "127.0.0.1",
+                "port": port,
+                "extra": {"disable_tls": True, "disable_ssl": True, "from_email": "airflow@example.com"},
+            }
+        )
+        yield port, handler
 
 
 @pytest.fixture(scope="session")
@@ -80,10 +59,7 @@ def pulse_config(smtp) -> Path:
     """The demo config on a small world (300 members, 4 weeks to 2026-11-01), every artefact under HOME/var, mail to
     the test's SMTP server, failure alerts to ALERTS. The DAG files are generated from it (PULSE_CONFIG)."""
     port, _ = smtp
-    data = yaml.safe_load((REPO / "demo" / "pulse.yml").read_text())
-    data["var_dir"] = str(HOME / "var")
-    data["warehouse"]["path"] = str(HOME / "var" / "warehouse" / "pulse.duckdb")
-    data["sandbox"].update(members=300, weeks=4, end_date=END)
+    data = demo_config(HOME, members=300, weeks=4, end_date=END)
     data["smtp"] = {"host": "127.0.0.1", "port": port, "security": "plain", "sender": "pulse@example.com"}
     data["orchestration"] = {"alert_emails": [ALERTS], "retries": 2}
     CONFIG.write_text(yaml.safe_dump(data, allow_unicode=True))

@@ -9,11 +9,11 @@ import email.policy
 import ipaddress
 import json
 import logging
-import socket
 import ssl
 
 import pytest
 
+from pulse.testing.servers import free_port, smtp_server
 from reporting.archive import archive
 from reporting.mailer import SendError, build_message, read_sent_log, send_reports
 from reporting.render import CIDS, render_report
@@ -185,11 +185,7 @@ def test_send_once_per_week_and_recipient(smtp_server, rendered, tmp_path, caplo
 
 
 def test_unreachable_server_is_a_clear_error_without_the_password(rendered, tmp_path):
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # closed again: nothing listens there
+    port = free_port()  # nothing listens there
     smtp = {
         "host": "127.0.0.1",
         "port": port,
@@ -240,17 +236,10 @@ def _certificate(tmp_path):
     return cert_file, key_file
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.parametrize("security", ["starttls", "ssl"])
 def test_tls_and_login_against_a_real_server(security, rendered, tmp_path, monkeypatch):
     """aiosmtpd with a self-signed certificate the client trusts (SSL_CERT_FILE), a login it checks, and for
     STARTTLS a server that refuses mail and login before the upgrade."""
-    from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult
 
     cert_file, key_file = _certificate(tmp_path)
@@ -263,32 +252,22 @@ def test_tls_and_login_against_a_real_server(security, rendered, tmp_path, monke
         ok = auth_data.login == b"pulse" and auth_data.password == b"s3cret"
         return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 on failure
 
-    class Handler:
-        envelopes: list = []
-
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-            self.envelopes.append(envelope)
-            return "250 OK"
-
-    handler = Handler()
     kwargs = {"authenticator": authenticator}
     if security == "ssl":  # the whole connection is TLS (aiosmtpd's auth_require_tls only knows STARTTLS)
         kwargs.update(ssl_context=server_ctx, auth_require_tls=False)
     else:
         kwargs.update(tls_context=server_ctx, require_starttls=True, auth_require_tls=True)
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port(), **kwargs)
-    controller.start()
-    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
-    smtp = {
-        "host": "127.0.0.1",
-        "port": controller.port,
-        "security": security,
-        "username": "pulse",
-        "password": "s3cret",
-        "sender": "pulse@example.com",
-        "timeout_seconds": 10,
-    }
-    try:
+    with smtp_server(**kwargs) as (port, handler):
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+        smtp = {
+            "host": "127.0.0.1",
+            "port": port,
+            "security": security,
+            "username": "pulse",
+            "password": "s3cret",
+            "sender": "pulse@example.com",
+            "timeout_seconds": 10,
+        }
         msg = build_message(rendered, smtp["sender"], "lead@example.com")
         out = send_reports([msg], smtp, tmp_path / "sent.jsonl")
         assert [r["status"] for r in out] == ["sent"]
@@ -312,5 +291,3 @@ def test_tls_and_login_against_a_real_server(security, rendered, tmp_path, monke
                 [build_message(rendered, smtp["sender"], "c@example.com")], smtp, tmp_path / "c.jsonl"
             )
         assert len(handler.envelopes) == 1
-    finally:
-        controller.stop()
