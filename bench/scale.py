@@ -210,7 +210,12 @@ def _measure(name: str, config_path: str, week: str, out) -> None:
     detail: dict[str, Any] = {}
     if name == "land":
         results = steps.ingest(config)
-        detail = {"records": sum(r["records"] for r in results), "batches": len(results)}
+        per_source: dict[str, dict[str, float]] = {}
+        for r in results:
+            one = per_source.setdefault(r["source"], {"records": 0, "seconds": 0.0})
+            one["records"] += r["records"]
+            one["seconds"] = round(one["seconds"] + r["seconds"], 2)
+        detail = {"records": sum(r["records"] for r in results), "batches": len(results), "sources": per_source}
     elif name == "load":
         report = steps.load(config)
         detail = {"records": report["records"], "quarantined": report["quarantined"]}

@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import multiprocessing
 import os
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -37,9 +38,12 @@ class QualityGateFailed(StepError):
 
 
 def ingest(config: Config, sources: list[str] | None = None, streams: list[str] | None = None) -> list[dict]:
-    """Land the given sources (default: all enabled) in parallel. Touches only the landing folder and cursors."""
-    from ingestion.runner import ingest_source
+    """Land the given sources (default: all enabled) at once, each in its own process. Touches only the landing
+    folder and cursors.
 
+    Processes, not threads: landing decodes and re-encodes every record, and a backfill keeps a core busy per
+    source; threads share one core under the GIL (bench/profile_landing.py). A single source (an Airflow task)
+    lands in this process."""
     names = sources or config.source_names()
     for n in names:
         config.source(n)  # unknown names fail before any work
@@ -48,22 +52,71 @@ def ingest(config: Config, sources: list[str] | None = None, streams: list[str] 
             "sources point at the sandbox (base_url sandbox:...) but no sandbox is running; use `pulse demo`"
             " or start `pulse sandbox serve` and pass --sandbox-url"
         )
-
-    def one(name: str) -> list[dict]:
-        results = ingest_source(config.source(name), config.landing_dir, config.state_dir, streams)
-        return [asdict(r) for r in results]
-
-    with ThreadPoolExecutor(max_workers=max(1, min(8, len(names)))) as pool:
-        futures = {n: pool.submit(one, n) for n in names}
+    jobs = {n: (config.source(n), config.landing_dir, config.state_dir, streams) for n in names}
     out, errors = [], []
-    for name, fut in futures.items():
-        try:
-            out.extend(fut.result())
-        except Exception as e:  # noqa: BLE001 - every source's failure is reported, then raised together
-            errors.append(f"{name}: {e}")
+    if len(jobs) == 1:
+        outcomes = {n: _outcome(_land_source, *job) for n, job in jobs.items()}
+    else:
+        # spawn: a fork would copy the caller's threads' locks (the CLI's sandbox, Airflow's supervisor)
+        with ProcessPoolExecutor(
+            max_workers=min(8, len(jobs)),
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_child_init,
+            initargs=(os.getpid(), logging.getLogger().getEffectiveLevel()),
+        ) as pool:
+            futures = {n: pool.submit(_land_source, *job) for n, job in jobs.items()}
+            outcomes = {n: _outcome(fut.result) for n, fut in futures.items()}
+    for name, (results, error) in outcomes.items():
+        out.extend(results or [])
+        if error:
+            errors.append(f"{name}: {error}")
     if errors:
         raise StepError("ingest failed for " + "; ".join(errors))
     return out
+
+
+def _land_source(source: dict, landing_dir: Path, state_dir: Path, streams: list[str] | None) -> list[dict]:
+    from ingestion.runner import ingest_source
+
+    return [asdict(r) for r in ingest_source(source, landing_dir, state_dir, streams)]
+
+
+def _outcome(call, *args) -> tuple[list[dict] | None, str | None]:
+    try:
+        return call(*args), None
+    except Exception as e:  # noqa: BLE001 - every source's failure is reported, then raised together
+        return None, str(e)
+
+
+def _child_init(parent: int, level: int) -> None:
+    """A landing process dies with its parent: a killed `pulse ingest` (SIGKILL, the OOM killer, a task timeout)
+    must not leave landers writing behind the retry. It logs as its parent would: to stderr, at its level."""
+    _die_with_parent(parent)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: the kernel kills this process when its parent exits (prctl PR_SET_PDEATHSIG). Elsewhere a daemon
+    thread watches for the parent to go."""
+    import signal
+    import threading
+
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) != 0:  # PR_SET_PDEATHSIG
+            raise OSError(ctypes.get_errno(), "prctl")
+    except (OSError, AttributeError):
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os._exit(1)
+
+        threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
+    if os.getppid() != parent:  # the parent went before this process could ask to follow it
+        os._exit(1)
 
 
 def load(config: Config) -> dict:

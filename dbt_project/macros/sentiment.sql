@@ -75,6 +75,18 @@
 {%- endmacro %}
 
 
+{#- A fingerprint of the lexicon's rows: int_feedback_sentiment keeps it with each score and scores every text
+    again when it changes. -#}
+{% macro sentiment_lexicon_version() -%}
+    {%- set parts = [] -%}
+    {%- for r in sentiment_lexicon() -%}
+        {%- do parts.append([r.term, r.language, r.kind, r.polarity, r.weight, r.match_type, r.is_resolution]
+            | join('|')) -%}
+    {%- endfor -%}
+    {{ return(local_md5(parts | join('\n'))[:16]) }}
+{%- endmacro %}
+
+
 {% macro _sentiment_check_row(row, n) -%}
     {%- set where = "sentiment_lexicon row " ~ n ~ " (term " ~ (row.term | string) ~ "): " -%}
     {%- set term = row.term or '' -%}

@@ -25,10 +25,11 @@ from pulse.sandbox import text as T
 
 # Cautious: the identity models pull in staging models whose other tests need models this selection leaves out.
 SELECT = ["--select", "+fct_feedback", "--indirect-selection", "cautious"]
-MODELS = ("int_feedback_scored", "fct_feedback")
+MODELS = ("int_feedback_items", "int_feedback_sentiment", "int_feedback_scored", "fct_feedback")
 UNIT_TESTS = (
     "test_feedback_sentiment_score",
     "test_feedback_discourse_text_redacted_and_linked",
+    "test_feedback_flags_language_and_excerpt",
     "test_feedback_first_response_and_resolution",
 )
 FORUM, REDDIT = "discourse", "reddit"  # the sandbox's source names (pulse.sandbox.sources)
@@ -377,6 +378,66 @@ def test_handwritten_feedback_outside_the_generator(scored, builds):
         posts[~truth & predicted]["raw"].tolist(),
     )
     assert p >= MIN_HANDWRITTEN_PRECISION and r >= MIN_HANDWRITTEN_RECALL
+
+
+def test_sentiment_scores_only_what_it_has_not_scored(builds, tmp_path):
+    """int_feedback_sentiment is incremental: a rebuild keeps the scores it has (a planted wrong score survives),
+    scores an edited text, and scores everything again once the lexicon changes; back on the original lexicon,
+    every score equals the first build's."""
+    path = copy_of(builds.duck_path, tmp_path / "incremental.duckdb")
+    select = ["--select", "int_feedback_items", "int_feedback_sentiment", "int_feedback_scored"]
+    con = duckdb.connect(str(path))
+    first = {r["item_key"]: r for r in rows(con, "select * from intermediate.int_feedback_sentiment")}
+    edited, planted = [
+        r["item_key"]
+        for r in rows(
+            con,
+            """select item_key from intermediate.int_feedback_scored
+               where item_key like 'discord:%' and is_feedback and not is_negative order by item_key limit 2""",
+        )
+    ]
+    message_key = edited.removeprefix("discord:")
+    con.execute(
+        "update staging.stg_discord__messages set body = '很失望，质量太差了' where message_key = ?",
+        [message_key],
+    )
+    con.execute(
+        "update intermediate.int_feedback_sentiment set sentiment_score = 0.9999 where item_key = ?",
+        [planted],
+    )
+    con.close()
+
+    def rebuild() -> dict[str, dict]:
+        run = build_duckdb(path, select, tmp_path / "dbt")
+        assert run.returncode == 0, run.stdout[-3000:]
+        with duckdb.connect(str(path), read_only=True) as c:
+            return {r["item_key"]: r for r in rows(c, "select * from intermediate.int_feedback_sentiment")}
+
+    second = rebuild()
+    assert second.keys() == first.keys()
+    assert float(second[planted]["sentiment_score"]) == 0.9999  # kept: the text did not change
+    assert second[edited]["body_hash"] != first[edited]["body_hash"]
+    assert float(second[edited]["sentiment_score"]) < -0.5
+    unchanged = [k for k in first if k != edited]
+    assert all(second[k]["body_hash"] == first[k]["body_hash"] for k in unchanged)
+
+    con = duckdb.connect(str(path))
+    con.execute("update seeds.sentiment_lexicon set weight = weight * 2 where term = '失望'")
+    con.close()
+    third = rebuild()
+    assert {r["lexicon_version"] for r in third.values()} != {first[edited]["lexicon_version"]}
+    assert float(third[planted]["sentiment_score"]) == float(
+        first[planted]["sentiment_score"]
+    )  # scored again
+    assert float(third[edited]["sentiment_score"]) < float(
+        second[edited]["sentiment_score"]
+    )  # 失望 weighs more
+
+    con = duckdb.connect(str(path))
+    con.execute("update seeds.sentiment_lexicon set weight = weight / 2 where term = '失望'")
+    con.close()
+    fourth = rebuild()
+    assert {k: r for k, r in fourth.items() if k != edited} == {k: r for k, r in first.items() if k != edited}
 
 
 def test_scores_and_counts_are_consistent(scored):
