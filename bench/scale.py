@@ -215,7 +215,11 @@ def _measure(name: str, config_path: str, week: str, out) -> None:
             one = per_source.setdefault(r["source"], {"records": 0, "seconds": 0.0})
             one["records"] += r["records"]
             one["seconds"] = round(one["seconds"] + r["seconds"], 2)
-        detail = {"records": sum(r["records"] for r in results), "batches": len(results), "sources": per_source}
+        detail = {
+            "records": sum(r["records"] for r in results),
+            "batches": len(results),
+            "sources": per_source,
+        }
     elif name == "load":
         report = steps.load(config)
         detail = {"records": report["records"], "quarantined": report["quarantined"]}
