@@ -461,3 +461,16 @@ def test_world_read_back_from_parquet_serves_the_same(tmp_path, world):
             ra = requests.get(f"{a.url}/discourse{path}", headers=AUTH, timeout=10).json()
             rb = requests.get(f"{b.url}/discourse{path}", headers=AUTH, timeout=10).json()
             assert ra == rb, path
+
+
+def test_a_world_without_discourse_is_served(world, http):
+    """A world holding only another platform's tables (the scale bench serves one platform at a time): Discourse
+    answers with empty lists instead of failing to start."""
+    from pulse.sandbox.tables import World
+
+    others = World(
+        tables={n: t for n, t in world.tables.items() if not n.startswith("discourse")}, meta=world.meta
+    )
+    with running_server(others, rate_limits=False) as server:
+        assert get(http, server, "/latest.json")["topic_list"]["topics"] == []
+        assert get(http, server, "/posts.json")["latest_posts"] == []

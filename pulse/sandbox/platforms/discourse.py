@@ -317,7 +317,7 @@ class DiscoursePlatform:
         self.topic_order = np.lexsort((numbers, topics)) if n_posts else np.zeros(0, dtype=np.int64)
         sorted_topics = topics[self.topic_order]
         uniq, starts = np.unique(sorted_topics, return_index=True)
-        ends = np.append(starts[1:], len(sorted_topics))
+        ends = np.append(starts[1:], len(sorted_topics)) if len(starts) else starts
         self.topic_span = {int(t): (int(s), int(e)) for t, s, e in zip(uniq, starts, ends, strict=True)}
 
         # Replies to each post, last poster of each topic, counts per user and category.
