@@ -51,11 +51,17 @@
     Discord stream, 15 fields, 9.9 s -> 1.8 s.
 -#}
 {% macro duckdb__json_str(column, path) -%}
-    {%- set paths = _json_paths_read(column, 'str') -%}
+    {{ _duckdb_json_read('json_extract_string', column, path, 'str') }}
+{%- endmacro %}
+
+{#- `function`(column, path) as one element of `function` over every path of `kind` the model reads from `column`
+    (the path alone when the model reads no other). -#}
+{% macro _duckdb_json_read(function, column, path, kind) -%}
+    {%- set paths = _json_paths_read(column, kind) -%}
     {%- if path in paths and paths | length > 1 -%}
-        json_extract_string({{ column }}, {{ _json_path_list(paths) }})[{{ paths.index(path) + 1 }}]
+        {{ function }}({{ column }}, {{ _json_path_list(paths) }})[{{ paths.index(path) + 1 }}]
     {%- else -%}
-        json_extract_string({{ column }}, '{{ _json_path_duckdb(path) }}')
+        {{ function }}({{ column }}, '{{ _json_path_duckdb(path) }}')
     {%- endif -%}
 {%- endmacro %}
 
@@ -140,12 +146,7 @@
 
 {#- As duckdb__json_str: the json_array reads of one column share one parse. -#}
 {% macro duckdb__json_array(column, path) -%}
-    {%- set paths = _json_paths_read(column, 'json') -%}
-    {%- if path in paths and paths | length > 1 -%}
-        json_extract({{ column }}, {{ _json_path_list(paths) }})[{{ paths.index(path) + 1 }}]
-    {%- else -%}
-        json_extract({{ column }}, '{{ _json_path_duckdb(path) }}')
-    {%- endif -%}
+    {{ _duckdb_json_read('json_extract', column, path, 'json') }}
 {%- endmacro %}
 
 {% macro postgres__json_array(column, path) -%}
