@@ -3,7 +3,8 @@
     Every community post, comment and message (Discourse posts, Reddit submissions and comments, Discord messages),
     also by staff and bots (they can respond; they are not feedback), with its conversation links and its text.
     Texts that staging does not redact (Discourse posts: staging keeps no text) are redacted here (redact_contacts)
-    before anything else reads them. int_feedback_sentiment scores the texts; int_feedback_scored joins the two.
+    before anything else reads them. int_feedback_sentiment scores the texts; int_feedback_scored joins the two
+    on item_key and body_hash, the text's md5 computed here once for both.
 -#}
 
 with
@@ -206,4 +207,7 @@ items as (
     select * from discord_items
 )
 
-select * from items
+select
+    items.*,
+    md5(items.body) as body_hash
+from items

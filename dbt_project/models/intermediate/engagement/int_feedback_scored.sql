@@ -34,7 +34,7 @@ scored as (
     left join sentiment
         on
             items.item_key = sentiment.item_key
-            and md5(items.body) = sentiment.body_hash
+            and items.body_hash = sentiment.body_hash
 ),
 
 final as (

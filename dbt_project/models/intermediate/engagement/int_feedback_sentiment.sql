@@ -31,7 +31,7 @@ items as (
     select
         feedback_items.item_key,
         feedback_items.body,
-        md5(feedback_items.body) as body_hash
+        feedback_items.body_hash
     from {{ ref('int_feedback_items') }} as feedback_items
     where feedback_items.body is not null
 ),
