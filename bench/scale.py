@@ -6,15 +6,18 @@ Sizes: pulse/sandbox/scales.py (S is the world the dbt tests build on DuckDB and
 52 weeks). The pipeline is the demo's (demo/pulse.yml: every platform, both communities, the A/B test) pointed at
 this world, run stage by stage through `pulse.steps`, as `pulse run` and the Airflow tasks run it:
 
-1. world: generate it and write it (not part of the pipeline: the platforms hold this data).
+1. world: generate it straight to Parquet (write_world: each table is dropped once written, so L fits in memory).
 2. full run on the world without its last day (pulse/sandbox/timecut.py): land (every source over loopback HTTP
-   from the sandbox, rate limits off), load, dbt build, CLV fit, quality gate, publish, report (render and archive
-   every stakeholder's report of the last week; no mail).
+   from the sandbox, rate limits off, platform by platform: the sandbox serves one platform's tables at a time, as
+   a million members' world does not fit in memory whole; file drops written before their source lands; only the
+   landing is timed), load, dbt build, CLV fit, quality gate, publish, report (render and archive every
+   stakeholder's report of the last week; no mail).
 3. floor: what DuckDB takes to scan the raw engagement and order tables once and count rows per member and week
    (one `group by member, week`); every stage is also given as a multiple of it.
 4. incremental day: the sandbox now serves the whole world; land (the cursors fetch the new day; full-refresh
    streams re-read everything, as they do in production), load, dbt build, CLV, gate, publish.
 
+Each finished stage is kept in <dir>/progress.json: `--resume` goes on after the last one (an L run takes hours).
 Every stage runs in a fresh process, so its peak resident memory (ru_maxrss, its own and its subprocesses', e.g.
 dbt's) is its alone; the sandbox server runs in another (a platform's memory is not ours). Imports are timed apart
 (Great Expectations alone takes seconds). Results: bench/results/scale-<S>.json, and the table in
@@ -133,47 +136,63 @@ def _fit_sources(data: dict, world_dir: Path) -> None:
 
 
 def _world(scale_name: str, variant_b_lift: float, world_dir: str, out) -> None:
-    from pulse.sandbox.world import generate_world
+    """Generate the world straight to Parquet (write_world: a table is dropped once written, so L fits)."""
+    from pulse.sandbox.world import write_world
 
     scale = SCALES[scale_name]
     t0 = time.perf_counter()
-    world = generate_world(scale.seed, scale.members, scale.weeks, END_DATE, variant_b_lift=variant_b_lift)
-    seconds = time.perf_counter() - t0
-    world.write(Path(world_dir))
+    meta = write_world(
+        Path(world_dir), scale.seed, scale.members, scale.weeks, END_DATE, variant_b_lift=variant_b_lift
+    )
     out.put(
         {
-            "seconds": round(seconds, 2),
-            "write_seconds": round(time.perf_counter() - t0 - seconds, 2),
-            "records": world.record_count(),
-            "rows": {name: len(frame) for name, frame in world.tables.items()},
+            "seconds": round(time.perf_counter() - t0, 2),  # generation and writing, interleaved
+            "records": meta["records"],
+            "rows": meta["rows"],
             "peak_rss_mb": peak_rss_mb(),
         }
     )
 
 
-def _serve(config_path: str, world_dir: str, cut: bool, ready) -> None:
-    """The sandbox on this world (without its last day when `cut`), its file drops written, its address where
-    `steps.configured` finds it."""
+def _cut(world, cut: bool):
+    from pulse.sandbox.timecut import last_day_start, world_until
+
+    return world_until(world, last_day_start(world)) if cut else world
+
+
+def _serve(config_path: str, world_dir: str, cut: bool, platform: str, ready) -> None:
+    """The sandbox serving one platform of this world (without its last day when `cut`), its address where
+    `steps.configured` finds it. One platform at a time: a million members' world does not fit in memory whole."""
     from pulse.cli import sandbox_credentials
     from pulse.config import load_config
-    from pulse.sandbox.filedrops import write_drops
+    from pulse.sandbox.platforms import discover
     from pulse.sandbox.server import make_server
     from pulse.sandbox.tables import World
-    from pulse.sandbox.timecut import last_day_start, world_until
-    from pulse.sandbox.world import AB_TEST_CAMPAIGN
 
     config = load_config(Path(config_path))
-    world = World.read(Path(world_dir))
-    if cut:
-        world = world_until(world, last_day_start(world))
-    shutil.rmtree(config.sandbox_drops_dir, ignore_errors=True)
-    write_drops(world, config.sandbox_drops_dir, broken=False, ab_test=AB_TEST_CAMPAIGN)
+    spec = {s.name: s for s in discover()}[platform]
+    names = json.loads((Path(world_dir) / "world.json").read_text())["rows"]
+    world = _cut(World.read(Path(world_dir), spec.tables(names)), cut)
     server = make_server(world, rate_limits=False, credentials=sandbox_credentials(config)).warm()
     url_file = config.var_dir / "sandbox" / "url"
     url_file.parent.mkdir(parents=True, exist_ok=True)
     url_file.write_text(server.url)
     ready.put({"url": server.url, "records": world.record_count(), "peak_rss_mb": peak_rss_mb()})
     server.serve_forever()
+
+
+def _drops(config_path: str, world_dir: str, cut: bool, out) -> None:
+    """The CRM's and the stores' file drops of this world (without its last day when `cut`)."""
+    from pulse.config import load_config
+    from pulse.sandbox.filedrops import TABLES, write_drops
+    from pulse.sandbox.tables import World
+    from pulse.sandbox.world import AB_TEST_CAMPAIGN
+
+    config = load_config(Path(config_path))
+    world = _cut(World.read(Path(world_dir), TABLES), cut)
+    shutil.rmtree(config.sandbox_drops_dir, ignore_errors=True)
+    write_drops(world, config.sandbox_drops_dir, broken=False, ab_test=AB_TEST_CAMPAIGN)
+    out.put({"records": world.record_count(), "peak_rss_mb": peak_rss_mb()})
 
 
 WARM_IMPORTS = {
@@ -183,10 +202,10 @@ WARM_IMPORTS = {
 }
 
 
-def _stage(name: str, config_path: str, week: str, out) -> None:
+def _stage(name: str, config_path: str, week: str, sources: list[str] | None, out) -> None:
     """Run one stage; put its figures (or the error that stopped it) on `out`."""
     try:
-        _measure(name, config_path, week, out)
+        _measure(name, config_path, week, sources, out)
     except Exception as e:  # noqa: BLE001 - a failed stage is reported with its error; the bench goes on
         import traceback
 
@@ -194,7 +213,7 @@ def _stage(name: str, config_path: str, week: str, out) -> None:
         out.put({"seconds": None, "peak_rss_mb": peak_rss_mb(), "error": f"{type(e).__name__}: {e}"[:2000]})
 
 
-def _measure(name: str, config_path: str, week: str, out) -> None:
+def _measure(name: str, config_path: str, week: str, sources: list[str] | None, out) -> None:
     import importlib
     import logging
 
@@ -209,7 +228,7 @@ def _measure(name: str, config_path: str, week: str, out) -> None:
     t0 = time.perf_counter()
     detail: dict[str, Any] = {}
     if name == "land":
-        results = steps.ingest(config)
+        results = steps.ingest(config, sources)
         per_source: dict[str, dict[str, float]] = {}
         for r in results:
             one = per_source.setdefault(r["source"], {"records": 0, "seconds": 0.0})
@@ -318,10 +337,10 @@ def _counts(config) -> dict:
 
 
 class Sandbox:
-    def __init__(self, config_path: Path, world_dir: Path, cut: bool):
+    def __init__(self, config_path: Path, world_dir: Path, cut: bool, platform: str):
         ready = SPAWN.Queue()
         self.proc = SPAWN.Process(
-            target=_serve, args=(str(config_path), str(world_dir), cut, ready), daemon=True
+            target=_serve, args=(str(config_path), str(world_dir), cut, platform, ready), daemon=True
         )
         self.proc.start()
         self.info = ready.get(timeout=3600)
@@ -331,22 +350,92 @@ class Sandbox:
         self.proc.join()
 
 
-def _run_stages(names, config_path: Path, week: str, label: str) -> dict[str, dict]:
+def _platform_sources(config_path: Path) -> dict[str, list[str]]:
+    """The config's sources by the sandbox platform they read (`sandbox:<platform>`; `files` are the drops)."""
+    data = yaml.safe_load(config_path.read_text())
+    groups: dict[str, list[str]] = {}
+    for s in data["sources"]:
+        if s.get("enabled", True):
+            groups.setdefault(str(s["base_url"]).split(":", 1)[1], []).append(s["name"])
+    return groups
+
+
+def _land(config_path: Path, world_dir: Path, cut: bool, week: str) -> dict:
+    """Land every source, platform by platform: the sandbox serves one platform at a time (and the file drops
+    are written before their sources land); only the landing itself is timed."""
+    parts, servers = {}, {}
+    for host, names in _platform_sources(config_path).items():
+        if host == "files":
+            servers[host] = in_child(_drops, str(config_path), str(world_dir), cut)
+            parts[host] = in_child(_stage, "land", str(config_path), week, names)
+            continue
+        sandbox = Sandbox(config_path, world_dir, cut, host)
+        try:
+            parts[host] = in_child(_stage, "land", str(config_path), week, names)
+        finally:
+            sandbox.stop()
+        servers[host] = sandbox.info
+    failed = {p: r["error"] for p, r in parts.items() if r.get("error")}
+    return {
+        "seconds": None if failed else round(sum(r["seconds"] for r in parts.values()), 2),
+        "import_seconds": round(sum(r["import_seconds"] for r in parts.values() if "import_seconds" in r), 2),
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in parts.values()),
+        "records": sum(r.get("records", 0) for r in parts.values()),
+        "batches": sum(r.get("batches", 0) for r in parts.values()),
+        "sources": {k: v for r in parts.values() for k, v in r.get("sources", {}).items()},
+        "sandbox": {
+            p: {"records": i["records"], "peak_rss_mb": i["peak_rss_mb"]} for p, i in servers.items()
+        },
+        **({"error": "; ".join(f"{p}: {e}" for p, e in failed.items())} if failed else {}),
+    }
+
+
+class Progress:
+    """Each finished stage's figures in the work folder (progress.json), so that `--resume` goes on after the last
+    one: an L run takes hours and may be stopped. Every stage can run again safely (landing resumes from its
+    cursors, loading takes each batch once, dbt and the gate rebuild), so a stopped stage simply runs again."""
+
+    def __init__(self, work: Path, resume: bool):
+        self.path = work / "progress.json"
+        self.done: dict[str, dict] = (
+            json.loads(self.path.read_text()) if resume and self.path.exists() else {}
+        )
+        self.resumed = bool(self.done)
+
+    def run(self, key: str, label: str, measure) -> dict:
+        if key in self.done:
+            result = self.done[key]
+            print(f"  {label}: {result['seconds']} s (measured before --resume)", flush=True)
+            return result
+        result = measure()
+        print(f"  {label}: {result['seconds']} s, peak {result['peak_rss_mb']} MB", flush=True)
+        if not result.get("error"):
+            self.done[key] = result
+            self.path.write_text(json.dumps(self.done, indent=1, default=str))
+        return result
+
+
+def _run_stages(
+    names, config_path: Path, world_dir: Path, cut: bool, week: str, part: str, progress: Progress
+) -> dict[str, dict]:
     stages = {}
     for name in names:
-        stages[name] = in_child(_stage, name, str(config_path), week)
-        print(
-            f"  {label} {name}: {stages[name]['seconds']} s, peak {stages[name]['peak_rss_mb']} MB",
-            flush=True,
-        )
+        if name == "land":
+            measure = lambda: _land(config_path, world_dir, cut, week)  # noqa: E731
+        else:
+            measure = lambda name=name: in_child(_stage, name, str(config_path), week, None)  # noqa: E731
+        stages[name] = progress.run(f"{part}.{name}", f"{part} {name}", measure)
     return stages
 
 
 # ------------------------------------------------------------------------------------------------ the run
 
 
-def run(scale_name: str, work: Path, memory_limit: str, threads: int, postgres=None) -> dict[str, Any]:
-    """The bench on DuckDB, or on the Postgres server `postgres` (a pulse.testing.postgres.PostgresServer)."""
+def run(
+    scale_name: str, work: Path, memory_limit: str, threads: int, postgres=None, resume: bool = False
+) -> dict[str, Any]:
+    """The bench on DuckDB, or on the Postgres server `postgres` (a pulse.testing.postgres.PostgresServer); with
+    `resume`, after the stages an earlier run in `work` finished."""
     from pulse.cli import DEMO_ENV
 
     for k, v in DEMO_ENV.items():
@@ -365,9 +454,11 @@ def run(scale_name: str, work: Path, memory_limit: str, threads: int, postgres=N
             },
         }
     world_dir = work / "world"
-    shutil.rmtree(work / "var", ignore_errors=True)  # every run lands and builds from nothing
+    progress = Progress(work, resume)
+    if not progress.resumed:
+        shutil.rmtree(work / "var", ignore_errors=True)  # every run lands and builds from nothing
     t_all = time.perf_counter()
-    if not (world_dir / "world.json").exists():
+    if not (world_dir / "bench-world.json").exists():
         world = in_child(_world, scale_name, float(data["sandbox"]["variant_b_lift"]), str(world_dir))
     else:
         world = json.loads((world_dir / "bench-world.json").read_text())
@@ -381,23 +472,17 @@ def run(scale_name: str, work: Path, memory_limit: str, threads: int, postgres=N
     config_path.write_text(yaml.safe_dump(data, allow_unicode=True))
     week = _last_week()
 
-    sandbox = Sandbox(config_path, world_dir, cut=True)
-    try:
-        full = _run_stages(PIPELINE, config_path, week, "full")
-    finally:
-        sandbox.stop()
-    floor = in_child(_stage, "floor", str(config_path), week)
-    print(f"  floor: {floor['seconds']} s over {floor['rows']:,} rows", flush=True)
-    sandbox2 = Sandbox(config_path, world_dir, cut=False)
-    try:
-        incremental = _run_stages(INCREMENTAL, config_path, week, "incremental day")
-    finally:
-        sandbox2.stop()
-    counts = in_child(_stage, "counts", str(config_path), week)
+    full = _run_stages(PIPELINE, config_path, world_dir, True, week, "full_run", progress)
+    floor = progress.run("floor", "floor", lambda: in_child(_stage, "floor", str(config_path), week, None))
+    incremental = _run_stages(INCREMENTAL, config_path, world_dir, False, week, "incremental_day", progress)
+    counts = in_child(_stage, "counts", str(config_path), week, None)
     warehouse = {"type": "duckdb", "memory_limit": memory_limit, "threads": threads}
     if postgres is not None:
         warehouse = {"type": "postgres", "server": _pg_version(postgres)}
-    return _summary(scale, world, full, floor, incremental, counts, sandbox.info, warehouse, t_all)
+    servers = full["land"].get("sandbox", {})
+    result = _summary(scale, world, full, floor, incremental, counts, servers, warehouse, t_all)
+    result["resumed"] = progress.resumed  # wall_seconds then counts this run's part only
+    return result
 
 
 def _pg_version(server) -> str:
@@ -593,8 +678,13 @@ def main(argv: list[str] | None = None) -> int:
         default="duckdb",
         help="postgres: a throwaway local server (Debian's postgresql), as the tests start one",
     )
+    parser.add_argument(
+        "--resume", action="store_true", help="go on after the stages an earlier run in --dir finished"
+    )
     parser.add_argument("--docs-only", action="store_true", help="rebuild the docs table from bench/results")
     args = parser.parse_args(argv)
+    if args.resume and args.warehouse == "postgres":
+        parser.error("--resume: the Postgres bench's throwaway server is gone with the run it served")
     if not args.docs_only:
         work = args.dir or Path(tempfile.mkdtemp(prefix=f"pulse-bench-{args.scale}-"))
         work.mkdir(parents=True, exist_ok=True)
@@ -603,9 +693,9 @@ def main(argv: list[str] | None = None) -> int:
             from pulse.testing.postgres import throwaway_postgres
 
             with throwaway_postgres(dbname="pulse_bench") as server:
-                result = run(args.scale, work.resolve(), args.memory_limit, args.threads, server)
+                result = run(args.scale, work.resolve(), args.memory_limit, args.threads, server, args.resume)
         else:
-            result = run(args.scale, work.resolve(), args.memory_limit, args.threads)
+            result = run(args.scale, work.resolve(), args.memory_limit, args.threads, resume=args.resume)
         RESULTS.mkdir(parents=True, exist_ok=True)
         suffix = "-postgres" if args.warehouse == "postgres" else ""
         path = RESULTS / f"scale-{args.scale}{suffix}.json"

@@ -38,6 +38,8 @@ from pulse.sandbox.tables import World
 from pulse.sandbox.world import campaign_exposure, campaign_variant_b
 from pulse.sandbox.worlds.membership import member_no
 
+# the world tables write_drops reads (a caller holding only some of the world reads these)
+TABLES = ("offline_pos_orders", "offline_checkins", "member_bindings", "campaigns", "persons")
 POS_HEADERS = (
     "订单编号",
     "门店",

@@ -44,33 +44,11 @@ class World:
         return int(sum(len(t) for t in self.tables.values()))
 
     def write(self, path: Path) -> None:
-        """Write one Parquet file per table and `world.json`; replaces what was there.
-
-        Decimal columns are stored as DECIMAL(12,2); `world.json` records each column's pandas dtype so that
-        `read` gives back the same frames (Decimal, date, nullable int and `str` columns included).
-        """
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect()
-        try:
+        """Write one Parquet file per table and `world.json`; replaces what was there (see TableWriter)."""
+        with TableWriter(path) as writer:
             for name, frame in self.tables.items():
-                money = [c for c in frame.columns if _is_decimal(frame[c])]
-                # as text: DuckDB would infer a Decimal column's width from a sample of its values
-                con.register("t", frame.assign(**{c: _by_unique(frame[c], str, key=str) for c in money}))
-                casts = [f'cast("{c}" as decimal(12,2)) as "{c}"' for c in money]
-                select = f"select * replace ({', '.join(casts)}) from t" if casts else "select * from t"
-                con.execute(
-                    f"copy ({select}) to '{path / (name + '.parquet')}' (format parquet, compression zstd)"
-                )
-                con.unregister("t")
-        finally:
-            con.close()
-        meta = {
-            **self.meta,
-            "rows": {n: len(t) for n, t in self.tables.items()},
-            "dtypes": {n: {c: str(t[c].dtype) for c in t.columns} for n, t in self.tables.items()},
-        }
-        (path / "world.json").write_text(json.dumps(meta, indent=2, default=str, ensure_ascii=False))
+                writer.write(name, frame)
+            writer.finish(self.meta)
 
     @classmethod
     def read(cls, path: Path, names: tuple[str, ...] | None = None) -> World:
@@ -103,6 +81,52 @@ class World:
         finally:
             con.close()
         return cls(tables=tables, meta=meta)
+
+
+class TableWriter:
+    """Writes a world table by table, so that a generator can drop each one once written (World.write, and
+    pulse.sandbox.world.write_world for worlds too big to hold).
+
+    Decimal columns are stored as DECIMAL(12,2); `world.json` records each column's pandas dtype so that
+    `World.read` gives back the same frames (Decimal, date, nullable int and `str` columns included).
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.rows: dict[str, int] = {}
+        self.dtypes: dict[str, dict[str, str]] = {}
+        self.con = None
+
+    def __enter__(self) -> TableWriter:
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.con.close()
+
+    def write(self, name: str, frame: pd.DataFrame) -> None:
+        money = [c for c in frame.columns if _is_decimal(frame[c])]
+        # as text: DuckDB would infer a Decimal column's width from a sample of its values
+        self.con.register("t", frame.assign(**{c: _by_unique(frame[c], str, key=str) for c in money}))
+        casts = [f'cast("{c}" as decimal(12,2)) as "{c}"' for c in money]
+        select = f"select * replace ({', '.join(casts)}) from t" if casts else "select * from t"
+        target = self.path / (name + ".parquet")
+        self.con.execute(f"copy ({select}) to '{target}' (format parquet, compression zstd)")
+        self.con.unregister("t")
+        self.rows[name] = len(frame)
+        self.dtypes[name] = {c: str(frame[c].dtype) for c in frame.columns}
+
+    def finish(self, meta: dict, order: tuple[str, ...] = ()) -> dict:
+        """Write `world.json` (meta, rows and dtypes per table, tables named in `order` first); returns it."""
+        names = [n for n in order if n in self.rows] + [n for n in self.rows if n not in order]
+        full = {
+            **meta,
+            "rows": {n: self.rows[n] for n in names},
+            "dtypes": {n: self.dtypes[n] for n in names},
+        }
+        (self.path / "world.json").write_text(json.dumps(full, indent=2, default=str, ensure_ascii=False))
+        return full
 
 
 def _is_decimal(col: pd.Series) -> bool:

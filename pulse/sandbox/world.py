@@ -1725,8 +1725,29 @@ def _shop_tables(seed: int, cal: _Calendar, p: dict, ident: dict, s: dict, campa
 # --------------------------------------------------------------------------------------------------- world
 
 
-def _extend(tables: dict[str, pd.DataFrame], seed: int, cal) -> None:
-    """Let each platform module under pulse/sandbox/worlds/ derive its tables from the people and campaigns."""
+# what the platform modules under pulse/sandbox/worlds/ read of the core world (kept until they have run)
+EXTENDERS_READ = ("persons", "truth_accounts", "campaigns", "discourse_users")
+CORE_TABLES = (
+    "discourse_users",
+    "discourse_categories",
+    "discourse_topics",
+    "discourse_posts",
+    "shopify_customers",
+    "shopify_orders",
+    "shopify_order_lines",
+    "shopify_refunds",
+    "shopify_discount_codes",
+    "persons",
+    "truth_accounts",
+    "campaigns",
+    "truth_future",
+    "truth_feedback",
+)
+
+
+def _extend(kept: dict[str, pd.DataFrame], seed: int, cal, emit) -> None:
+    """Let each platform module under pulse/sandbox/worlds/ derive its tables from the people and campaigns
+    (`kept`: the core tables they read); each table goes to `emit` as soon as its module returns it."""
     from pulse.sandbox.worlds import extenders
 
     meta = {
@@ -1736,11 +1757,12 @@ def _extend(tables: dict[str, pd.DataFrame], seed: int, cal) -> None:
         "communities": list(COMMUNITIES),
     }
     for _name, extend in extenders():
-        new = extend(World(tables=dict(tables), meta=meta), seed)
+        new = extend(World(tables=dict(kept), meta=meta), seed)
         extra = new.pop("truth_accounts", None)
-        tables.update(new)
         if extra is not None and len(extra):
-            tables["truth_accounts"] = pd.concat([tables["truth_accounts"], extra], ignore_index=True)
+            kept["truth_accounts"] = pd.concat([kept["truth_accounts"], extra], ignore_index=True)
+        for name in list(new):
+            emit(name, new.pop(name))
 
 
 def generate_world(
@@ -1754,6 +1776,27 @@ def generate_world(
     (campaign_variant_b); variant_b's order lift is the campaign's times `variant_b_lift` (1.0: the two
     messages work the same, and the world is the one it was before A/B tests existed).
     """
+    made: dict[str, pd.DataFrame] = {}
+    meta = _generate(seed, members, weeks, end_date, variant_b_lift, made.__setitem__)
+    order = [n for n in CORE_TABLES if n in made] + [n for n in made if n not in CORE_TABLES]
+    return World(tables={n: made[n] for n in order}, meta=meta)
+
+
+def write_world(
+    path, seed: int, members: int, weeks: int, end_date: dt.date | None = None, variant_b_lift: float = 1.0
+) -> dict:
+    """`generate_world(...).write(path)` without holding the world: each table is written to Parquet as soon as
+    it is made and dropped. Same files, same `world.json`; the memory a world of a million members needs falls
+    from all its tables at once to the largest platform's (`make bench SCALE=L`). Returns world.json's content."""
+    from pulse.sandbox.tables import TableWriter
+
+    with TableWriter(path) as writer:
+        meta = _generate(seed, members, weeks, end_date, variant_b_lift, writer.write)
+        return writer.finish(meta, order=CORE_TABLES)
+
+
+def _generate(seed, members, weeks, end_date, variant_b_lift, emit) -> dict:
+    """Make the world's tables, handing each to `emit(name, frame)` once it is final; returns the world's meta."""
     started = time.perf_counter()
     if members < 50:
         raise ValueError(f"members={members}: need at least 50 to fill the personas")
@@ -1803,32 +1846,40 @@ def generate_world(
     user_id[others] = np.cumsum(1 + (rng.random(len(others)) < 0.05))
     p["user_id"] = user_id
 
+    rows: dict[str, int] = {}
+
+    def out(name: str, frame: pd.DataFrame) -> None:
+        rows[name] = len(frame)
+        emit(name, frame)
+
+    # each part's working arrays are dropped once its tables are out (a million members' are gigabytes)
     f = _forum(seed, cal, p, ident, curves, lookup, campaigns)
     topics, posts, feedback, last_post, fut_posts = _forum_tables(seed, cal, p, ident, f, campaigns)
+    incident = f["incident"]
+    del f
+    kept = {"discourse_users": _users(seed, cal, p, ident, last_post)}
+    out("discourse_categories", _categories())
+    out("discourse_topics", topics)
+    out("discourse_posts", posts)
+    out("truth_feedback", feedback)
+    del topics, posts, feedback
     s = _shop(seed, cal, p, ident, curves, lookup, campaigns)
     shop = _shop_tables(seed, cal, p, ident, s, campaigns)
-
-    tables = {
-        "discourse_users": _users(seed, cal, p, ident, last_post),
-        "discourse_categories": _categories(),
-        "discourse_topics": topics,
-        "discourse_posts": posts,
-        "shopify_customers": shop["customers"],
-        "shopify_orders": shop["orders"],
-        "shopify_order_lines": shop["lines"],
-        "shopify_refunds": shop["refunds"],
-        "shopify_discount_codes": shop["discount_codes"],
-        "persons": _persons(cal, p, ident),
-        "truth_accounts": _accounts(p, shop),
-        "campaigns": _campaigns_table(cal, campaigns),
-        "truth_future": _future(cal, p, fut_posts, shop["future"]),
-        "truth_feedback": feedback,
-    }
-    _extend(tables, seed, cal)
+    del s
+    for name in ("customers", "orders", "lines", "refunds", "discount_codes"):
+        out("shopify_order_lines" if name == "lines" else f"shopify_{name}", shop[name])
+    kept["persons"] = _persons(cal, p, ident)
+    kept["truth_accounts"] = _accounts(p, shop)
+    kept["campaigns"] = _campaigns_table(cal, campaigns)
+    out("truth_future", _future(cal, p, fut_posts, shop["future"]))
+    del shop, fut_posts
+    _extend(kept, seed, cal, out)
+    for name, frame in kept.items():
+        out(name, frame)
     seconds = time.perf_counter() - started
     win_start = cal.ts(np.array([0.0]))[0]
     win_end = cal.ts(np.array([float(cal.h_win)]))[0]
-    meta = {
+    return {
         "generator": "pulse.sandbox.world",
         "version": VERSION,
         "seed": int(seed),
@@ -1857,15 +1908,14 @@ def generate_world(
             {
                 "community": "brand_cn",
                 "kind": "logistics_delay",
-                "start_utc": str(cal.ts(np.array([f["incident"][0]]))[0]),
-                "end_utc": str(cal.ts(np.array([f["incident"][1]]))[0]),
+                "start_utc": str(cal.ts(np.array([incident[0]]))[0]),
+                "end_utc": str(cal.ts(np.array([incident[1]]))[0]),
             }
         ],
         "campaign_exposure": "pulse.sandbox.world.campaign_exposure(world)",
-        "records": int(sum(len(t) for t in tables.values())),
+        "records": int(sum(rows.values())),
         "generation_seconds": round(seconds, 3),
     }
-    return World(tables=tables, meta=meta)
 
 
 def _users(seed: int, cal: _Calendar, p: dict, ident: dict, last_post: np.ndarray) -> pd.DataFrame:

@@ -48,16 +48,24 @@ class PlatformSpec:
     """How the server mounts a platform: each module in this package that serves one exposes `PLATFORM`.
 
     `build(tables, credentials, rate_limits, rate_scale)` returns the Platform; `credentials` are the defaults the
-    sandbox accepts, overridden per platform name by the caller (a config's sandbox sources).
+    sandbox accepts, overridden per platform name by the caller (a config's sandbox sources). The platform reads
+    the world tables named `<table_prefix>...` only (the name and an underscore unless it says otherwise), so a
+    world too big to serve at once can be served one platform at a time (make bench SCALE=L).
     """
 
     name: str
     credentials: dict[str, str]
     build: Callable[..., Platform]
+    table_prefix: str = ""
 
     @property
     def prefix(self) -> str:
         return f"/{self.name}"
+
+    def tables(self, names) -> tuple[str, ...]:
+        """Those of the world's table `names` this platform serves."""
+        start = self.table_prefix or f"{self.name}_"
+        return tuple(n for n in names if n.startswith(start))
 
 
 def discover() -> list[PlatformSpec]:
@@ -91,6 +99,8 @@ class Platform(Protocol):
         ...
 
 
+FRAGMENT_BUDGET = 512 * 2**20  # encoded bytes a platform keeps per table (Fragments)
+
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
 
@@ -106,6 +116,41 @@ def jstr(value: str | None) -> str:
 
 def jint(value: int | None) -> str:
     return "null" if value is None else str(int(value))
+
+
+class Fragments:
+    """Each row's encoded JSON (`encode(row) -> bytes`), built on first use and kept, so that a second pass over
+    a table (a warm server, a re-run) costs only joins.
+
+    Kept up to `budget` bytes per table, then built on each use and dropped: encoded, a million members' records
+    are tens of gigabytes (make bench SCALE=L), more than the world they come from.
+    """
+
+    def __init__(self, size: int, encode: Callable[[int], bytes], budget: int = FRAGMENT_BUDGET):
+        self._items: list[bytes | None] = [None] * size
+        self._encode = encode
+        self._room = budget
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, row: int) -> bytes:
+        item = self._items[row]
+        if item is None:
+            item = self._encode(row)
+            if self._room > 0:
+                self._items[row] = item
+                self._room -= len(item)
+        return item
+
+    def join(self, rows) -> bytes:
+        return b",".join([self.get(int(r)) for r in rows])
+
+    def warm(self) -> None:
+        for row in range(len(self._items)):
+            if self._room <= 0:
+                break
+            self.get(row)
 
 
 def json_response(status: int, obj: object, headers: list[tuple[str, str]] | None = None) -> Response:

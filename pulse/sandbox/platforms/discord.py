@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from pulse.sandbox.platforms import (
+    Fragments,
     PlatformSpec,
     Request,
     Response,
@@ -210,7 +211,7 @@ class DiscordPlatform:
         self._load_members(table(tables, "discord_members", MEMBERS))
         self._load_threads(table(tables, "discord_threads", THREADS))
         self._load_messages(table(tables, "discord_messages", MESSAGES))
-        self._cache: list[bytes | None] = [None] * len(self.m_id)
+        self._cache = Fragments(len(self.m_id), lambda i: dumps(self._message(i)))
 
     # ------------------------------------------------------------------ loading
     def _load_guilds(self, g: pd.DataFrame) -> None:
@@ -434,12 +435,6 @@ class DiscordPlatform:
             msg["thread"] = thread
         return msg
 
-    def _encoded(self, i: int) -> bytes:
-        item = self._cache[i]
-        if item is None:
-            item = self._cache[i] = dumps(self._message(i))
-        return item
-
     def _guild_of(self, channel_id: str) -> str | None:
         c = self.channels.get(channel_id) or self.threads.get(channel_id)
         return c["guild_id"] if c else None
@@ -612,7 +607,7 @@ class DiscordPlatform:
             picked = rows[max(0, mid - half) : max(0, mid - half) + limit]
         else:
             picked = rows[max(0, len(rows) - limit) :]
-        body = b"[" + b",".join(self._encoded(int(r)) for r in picked[::-1]) + b"]"
+        body = b"[" + self._cache.join(picked[::-1]) + b"]"
         return Response(200, body)
 
     # ------------------------------------------------------------------ platform protocol
@@ -648,8 +643,7 @@ class DiscordPlatform:
             self.buckets.reset()
 
     def warm(self) -> None:
-        for i in range(len(self.m_id)):
-            self._encoded(i)
+        self._cache.warm()
 
 
 PLATFORM = PlatformSpec(

@@ -39,7 +39,7 @@ import html
 import math
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import NamedTuple
 from urllib.parse import unquote, urlencode
 
@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from pulse.sandbox.platforms import (
+    Fragments,
     PlatformSpec,
     Request,
     Response,
@@ -184,27 +185,6 @@ class _Group(NamedTuple):
     automatic: bool
     rows: np.ndarray
     owners: frozenset[int]
-
-
-class _FragmentCache:
-    """Per-row encoded JSON, built on first use (a full pass then costs only joins)."""
-
-    def __init__(self, size: int, build: Callable[[int], dict]):
-        self._items: list[bytes | None] = [None] * size
-        self._build = build
-
-    def warm(self) -> None:
-        for i in range(len(self._items)):
-            self.get(i)
-
-    def get(self, i: int) -> bytes:
-        item = self._items[i]
-        if item is None:
-            item = self._items[i] = dumps(self._build(i))
-        return item
-
-    def join(self, rows) -> bytes:
-        return b",".join([self.get(int(i)) for i in rows])
 
 
 class DiscoursePlatform:
@@ -356,15 +336,15 @@ class DiscoursePlatform:
         stamps = [m for m in (self.u_seen_ms.tolist() + self.u_created_ms.tolist()) if m > -(2**62)]
         self.now_ms = max(stamps) if stamps else 0
 
-        self.latest_cache = _FragmentCache(n_posts, lambda i: self._post(i, topic_view=False))
+        self.latest_cache = Fragments(n_posts, lambda i: dumps(self._post(i, topic_view=False)))
         # Topic views send `raw` only with `include_raw`: one cache for each answer.
         self.topic_post_cache = {
-            raw: _FragmentCache(n_posts, lambda i, raw=raw: self._post(i, topic_view=True, raw=raw))
+            raw: Fragments(n_posts, lambda i, raw=raw: dumps(self._post(i, topic_view=True, raw=raw)))
             for raw in (False, True)
         }
-        self.topic_item_cache = _FragmentCache(len(self.t_id), self._topic_item)
+        self.topic_item_cache = Fragments(len(self.t_id), lambda i: dumps(self._topic_item(i)))
         self.user_cache = {
-            show: _FragmentCache(len(self.u_id), lambda i, show=show: self._admin_user(i, show))
+            show: Fragments(len(self.u_id), lambda i, show=show: dumps(self._admin_user(i, show)))
             for show in (False, True)
         }
 
@@ -397,7 +377,7 @@ class DiscoursePlatform:
             if uid is not None and deleted is None and created is not None:
                 if created > self.u_last_posted.get(uid, ""):
                     self.u_last_posted[uid] = created
-        self.member_cache = _FragmentCache(len(self.u_id), self._member)
+        self.member_cache = Fragments(len(self.u_id), lambda i: dumps(self._member(i)))
 
     # ------------------------------------------------------------------ serializers
     def _avatar(self, username: str | None) -> str:

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from pulse.sandbox.platforms import (
+    Fragments,
     PlatformSpec,
     Request,
     Response,
@@ -121,6 +122,10 @@ def _md_html(text: str) -> str | None:
     return '<div class="md">' + "".join(f"<p>{p}</p>\n" for p in paragraphs) + "</div>"
 
 
+def _legacy_record(record: dict) -> dict:
+    return {**record, "data": _legacy(record["data"])}
+
+
 def _legacy(record: dict) -> dict:
     """Reddit's encoding without raw_json=1: `&`, `<`, `>` escaped in text values."""
     out = dict(record)
@@ -139,27 +144,6 @@ def _t5(name: str) -> str:
         n, r = divmod(n, 36)
         out = digits[r] + out
     return "t5_" + (out or "0")
-
-
-class _Cache:
-    """Encoded children per row and encoding, built on first use."""
-
-    def __init__(self, size: int, build: Callable[[int], dict]):
-        self.raw: list[bytes | None] = [None] * size
-        self.legacy: list[bytes | None] = [None] * size
-        self.build = build
-
-    def get(self, i: int, raw: bool) -> bytes:
-        store = self.raw if raw else self.legacy
-        item = store[i]
-        if item is None:
-            record = self.build(i)
-            item = store[i] = dumps(record if raw else {**record, "data": _legacy(record["data"])})
-        return item
-
-    def warm(self) -> None:
-        for i in range(len(self.raw)):
-            self.get(i, True)
 
 
 class _Window:
@@ -224,8 +208,8 @@ class RedditPlatform:
                 ranked = rows[np.lexsort((-id_num, -created_arr[rows]))][:LISTING_CAP]  # newest first, capped
                 position = {prefix + ids[int(r)]: k for k, r in enumerate(ranked)}
                 self.listings[(name, kind)] = (ranked, position)
-        self.s_cache = _Cache(len(self.s_id), self._submission)
-        self.c_cache = _Cache(len(self.c_id), self._comment)
+        self.s_cache = self._fragments(len(self.s_id), self._submission)
+        self.c_cache = self._fragments(len(self.c_id), self._comment)
 
     # ------------------------------------------------------------------ loading
     def _load_submissions(self, s: pd.DataFrame) -> None:
@@ -564,7 +548,7 @@ class RedditPlatform:
         nxt = prefix + ids[int(rows[-1])] if len(rows) and stop < len(ranked) else None
         prev = prefix + ids[int(rows[0])] if len(rows) and start > 0 else None
         head = dumps({"after": nxt, "dist": len(rows), "modhash": "", "geo_filter": ""})
-        children = b",".join(cache.get(int(r), raw) for r in rows)
+        children = cache[raw].join(rows)
         body = (
             b'{"kind":"Listing","data":'
             + head[:-1]
@@ -593,9 +577,18 @@ class RedditPlatform:
         if self.window is not None:
             self.window.reset()
 
+    @staticmethod
+    def _fragments(size: int, build: Callable[[int], dict]) -> dict[bool, Fragments]:
+        """Encoded children per row, by raw_json: with raw_json=1 as built, without it with Reddit's legacy
+        escaping of the text fields."""
+        return {
+            True: Fragments(size, lambda i: dumps(build(i))),
+            False: Fragments(size, lambda i: dumps(_legacy_record(build(i)))),
+        }
+
     def warm(self) -> None:
-        self.s_cache.warm()
-        self.c_cache.warm()
+        self.s_cache[True].warm()
+        self.c_cache[True].warm()
 
 
 PLATFORM = PlatformSpec(

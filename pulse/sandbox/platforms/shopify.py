@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from pulse.sandbox.platforms import (
+    Fragments,
     PlatformSpec,
     Request,
     Response,
@@ -172,24 +173,20 @@ class _Resource:
         self.times = {k: v[self.order] for k, v in times.items()}
         self.filter_names = filters
         self.row_of = {int(i): int(r) for i, r in zip(self.ids, self.order, strict=True)}
-        self._fragments: list[bytes | None] = [None] * len(ids)
+        self._fragments = Fragments(len(ids), build_json)
         self._masks: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self.extra_mask: Callable[[dict[str, str]], np.ndarray | None] = lambda f: None
 
     def fragment(self, row: int) -> bytes:
-        """The record's JSON, built on first use and kept."""
-        item = self._fragments[row]
-        if item is None:
-            item = self._fragments[row] = self.build_json(row)
-        return item
+        """The record's JSON."""
+        return self._fragments.get(row)
 
     def record(self, row: int) -> dict:
         return json.loads(self.fragment(row))
 
     def warm(self) -> None:
-        for row in range(len(self._fragments)):
-            self.fragment(row)
+        self._fragments.warm()
 
     def selected(self, filters: dict[str, str]) -> np.ndarray:
         """Positions (into `self.ids`) that pass the filters; cached, since pages repeat them."""

@@ -42,6 +42,7 @@ import pandas as pd
 
 from pulse.sandbox.platforms import (
     JSON_TYPE,
+    Fragments,
     PlatformSpec,
     Request,
     Response,
@@ -203,19 +204,15 @@ class _Listing:
         self.row_of = {int(i): r for r, i in enumerate(self.ids)}
         self.build = build
         self.times = times
-        self._fragments: list[bytes | None] = [None] * len(self.ids)
+        self._fragments = Fragments(len(self.ids), build)
         self._cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     def fragment(self, row: int) -> bytes:
-        item = self._fragments[row]
-        if item is None:
-            item = self._fragments[row] = self.build(row)
-        return item
+        return self._fragments.get(row)
 
     def warm(self) -> None:
-        for row in range(len(self.ids)):
-            self.fragment(row)
+        self._fragments.warm()
 
     def cached(self, key: tuple, compute: Callable[[], np.ndarray]) -> np.ndarray:
         with self._lock:
@@ -776,6 +773,7 @@ class WooCommercePlatform:
 
 PLATFORM = PlatformSpec(
     name="woocommerce",
+    table_prefix="woo_",
     credentials={
         "consumer_key": "ck_sandbox0000000000000000000000000000000000",
         "consumer_secret": "cs_sandbox0000000000000000000000000000000000",

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from pulse.sandbox.platforms import (
+    Fragments,
     PlatformSpec,
     Request,
     Response,
@@ -176,24 +177,6 @@ def api_error(code: int, message: str) -> Response:
     )
 
 
-class _Rows:
-    """One table's rows: JSON fragments built on first use, kept."""
-
-    def __init__(self, n: int, build):
-        self.build = build
-        self.items: list[bytes | None] = [None] * n
-
-    def get(self, r: int) -> bytes:
-        item = self.items[r]
-        if item is None:
-            item = self.items[r] = dumps(self.build(r))
-        return item
-
-    def warm(self) -> None:
-        for r in range(len(self.items)):
-            self.get(r)
-
-
 class YouzanPlatform:
     name = "youzan"
 
@@ -251,7 +234,7 @@ class YouzanPlatform:
         self.items_of: dict[str, list[int]] = {}
         for x, tid in enumerate(opt_str(items["tid"])):
             self.items_of.setdefault(tid, []).append(x)
-        self.trades = _Rows(len(t), self._trade)
+        self.trades = Fragments(len(t), lambda r: dumps(self._trade(r)))
 
     def _load_customers(self, c: pd.DataFrame) -> None:
         self.c = {k: opt_str(c[k]) for k in ("yz_open_id", "mobile", "name", "union_id", "source")}
@@ -263,7 +246,7 @@ class YouzanPlatform:
         self.c["updated"] = sh_text(c["updated_at"])
         self.c_updated_ms = epoch_ms(c["updated_at"])
         self.c_order = np.lexsort((np.asarray(self.c["yz_open_id"], dtype=object), epoch_ms(c["created_at"])))
-        self.customers = _Rows(len(c), self._customer)
+        self.customers = Fragments(len(c), lambda r: dumps(self._customer(r)))
 
     def _load_points(self, p: pd.DataFrame) -> None:
         self.p = {
@@ -278,7 +261,7 @@ class YouzanPlatform:
         }
         self.p_created_ms = epoch_ms(p["created_at"])
         self.p_order = np.argsort(np.asarray(self.p["id"], dtype=np.int64), kind="stable")
-        self.points = _Rows(len(p), self._point)
+        self.points = Fragments(len(p), lambda r: dumps(self._point(r)))
 
     # ------------------------------------------------------------------ records
     def _trade(self, r: int) -> dict:
