@@ -392,8 +392,9 @@ def _land(config_path: Path, world_dir: Path, cut: bool, week: str) -> dict:
 
 class Progress:
     """Each finished stage's figures in the work folder (progress.json), so that `--resume` goes on after the last
-    one: an L run takes hours and may be stopped. Every stage can run again safely (landing resumes from its
-    cursors, loading takes each batch once, dbt and the gate rebuild), so a stopped stage simply runs again."""
+    one: an L run takes hours and may be stopped. A stopped stage runs again safely (loading takes each batch
+    once, dbt and the gate rebuild), but a stopped landing resumes from its cursors: its figure then covers only
+    what was left, so time a whole landing from an empty work folder."""
 
     def __init__(self, work: Path, resume: bool):
         self.path = work / "progress.json"

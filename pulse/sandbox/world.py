@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from pulse.sandbox import text as T
-from pulse.sandbox.tables import World
+from pulse.sandbox.tables import SERVED_TABLES, TRUTH_TABLES, World
 
 VERSION = "1.0"
 AB_TEST_CAMPAIGN = "cmp-01"  # every world's first campaign, the one an A/B test can split
@@ -1725,24 +1725,8 @@ def _shop_tables(seed: int, cal: _Calendar, p: dict, ident: dict, s: dict, campa
 # --------------------------------------------------------------------------------------------------- world
 
 
-# what the platform modules under pulse/sandbox/worlds/ read of the core world (kept until they have run)
-EXTENDERS_READ = ("persons", "truth_accounts", "campaigns", "discourse_users")
-CORE_TABLES = (
-    "discourse_users",
-    "discourse_categories",
-    "discourse_topics",
-    "discourse_posts",
-    "shopify_customers",
-    "shopify_orders",
-    "shopify_order_lines",
-    "shopify_refunds",
-    "shopify_discount_codes",
-    "persons",
-    "truth_accounts",
-    "campaigns",
-    "truth_future",
-    "truth_feedback",
-)
+# the tables generate_world lists first, as it always has: Discourse and Shopify, then the ground truth
+CORE_TABLES = SERVED_TABLES + TRUTH_TABLES
 
 
 def _extend(kept: dict[str, pd.DataFrame], seed: int, cal, emit) -> None:

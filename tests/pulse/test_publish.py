@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from pulse.config import Config
+from pulse.testing.warehouse import duckdb_config
 from pulse.warehouse import DuckDBWarehouse
 
 WORK_TABLES = {
@@ -22,14 +22,7 @@ WORK_TABLES = {
 
 
 def _warehouse(tmp_path: Path) -> DuckDBWarehouse:
-    warehouse = {
-        "type": "duckdb",
-        "path": str(tmp_path / "wh" / "pulse.duckdb"),
-        "memory_limit": "256MB",
-        "threads": 1,
-        "postgres": {},
-    }
-    return DuckDBWarehouse(Config(data={"warehouse": warehouse}, file=tmp_path / "p.yml", root=tmp_path))
+    return DuckDBWarehouse(duckdb_config(tmp_path))
 
 
 def _tables(con) -> dict[str, int]:

@@ -3,22 +3,9 @@ warehouse. A failed run is never published, so the published file still holds th
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from pulse.config import Config
 from pulse.steps import _store_quality, latest_quality, newest_quality
+from pulse.testing.warehouse import duckdb_config
 from pulse.warehouse import DuckDBWarehouse
-
-
-def _config(tmp_path: Path) -> Config:
-    warehouse = {
-        "type": "duckdb",
-        "path": str(tmp_path / "wh" / "pulse.duckdb"),
-        "memory_limit": "256MB",
-        "threads": 1,
-        "postgres": {},
-    }
-    return Config(data={"warehouse": warehouse}, file=tmp_path / "pulse.yml", root=tmp_path)
 
 
 def _result(success: bool) -> dict:
@@ -34,7 +21,7 @@ def _result(success: bool) -> dict:
 
 
 def test_a_failed_gate_is_seen_though_only_the_passing_run_was_published(tmp_path):
-    config = _config(tmp_path)
+    config = duckdb_config(tmp_path)
     wh = DuckDBWarehouse(config)
     assert newest_quality(config) is None  # no working warehouse yet
     _store_quality(config, [_result(True)], True)
