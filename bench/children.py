@@ -17,6 +17,24 @@ def peak_rss_mb() -> int:
     return round(max(own, children) / 1024)
 
 
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process and of the subprocesses it waited for (dbt)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) of a running process (Linux /proc), or None where there is no /proc: how much of a
+    landing's cores the sandbox server took."""
+    import os
+
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def in_child(target, *args) -> dict:
     """Run `target(*args, out)` in a spawned process and return what it puts on `out`."""
     out = SPAWN.Queue()

@@ -43,7 +43,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from children import SPAWN, in_child, peak_rss_mb  # noqa: E402  (bench/children.py)
+from children import SPAWN, cpu_seconds, in_child, peak_rss_mb, process_cpu_seconds  # noqa: E402  (bench/children.py)
 
 from pulse.sandbox.scales import SCALES  # noqa: E402
 
@@ -225,7 +225,7 @@ def _measure(name: str, config_path: str, week: str, sources: list[str] | None, 
         importlib.import_module(module)
     imports = time.perf_counter() - t0
     config = steps.configured(config_path)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), cpu_seconds()
     detail: dict[str, Any] = {}
     if name == "land":
         results = steps.ingest(config, sources)
@@ -263,13 +263,14 @@ def _measure(name: str, config_path: str, week: str, sources: list[str] | None, 
         detail = _counts(config)
     else:
         raise ValueError(name)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
     if name == "floor":
         seconds = detail.pop("seconds")
     out.put(
         {
             "seconds": round(seconds, 2),
             "import_seconds": round(imports, 2),
+            "cpu_seconds": round(cpu, 2),
             "peak_rss_mb": peak_rss_mb(),
             **detail,
         }
@@ -344,8 +345,13 @@ class Sandbox:
         )
         self.proc.start()
         self.info = ready.get(timeout=3600)
+        self._cpu_ready = process_cpu_seconds(self.proc.pid)
 
     def stop(self) -> None:
+        """Stop the server; `info["cpu_seconds"]`: the CPU it took from ready to now (serving, not loading)."""
+        cpu = process_cpu_seconds(self.proc.pid)
+        if cpu is not None and self._cpu_ready is not None:
+            self.info["cpu_seconds"] = round(cpu - self._cpu_ready, 2)
         self.proc.terminate()
         self.proc.join()
 
@@ -360,41 +366,62 @@ def _platform_sources(config_path: Path) -> dict[str, list[str]]:
     return groups
 
 
-def _land(config_path: Path, world_dir: Path, cut: bool, week: str) -> dict:
-    """Land every source, platform by platform: the sandbox serves one platform at a time (and the file drops
-    are written before their sources land); only the landing itself is timed."""
-    parts, servers = {}, {}
-    for host, names in _platform_sources(config_path).items():
-        if host == "files":
-            servers[host] = in_child(_drops, str(config_path), str(world_dir), cut)
-            parts[host] = in_child(_stage, "land", str(config_path), week, names)
-            continue
+def _land_platform(
+    config_path: Path, world_dir: Path, cut: bool, week: str, host: str, names: list[str]
+) -> dict:
+    """Land one platform's sources from a sandbox serving only that platform (the file drops are written first);
+    only the landing itself is timed. The server's figures go in `sandbox`."""
+    if host == "files":
+        server = in_child(_drops, str(config_path), str(world_dir), cut)
+        result = in_child(_stage, "land", str(config_path), week, names)
+        server["cpu_seconds"] = 0.0  # files: nothing serves them while they land
+    else:
         sandbox = Sandbox(config_path, world_dir, cut, host)
         try:
-            parts[host] = in_child(_stage, "land", str(config_path), week, names)
+            result = in_child(_stage, "land", str(config_path), week, names)
         finally:
             sandbox.stop()
-        servers[host] = sandbox.info
+        server = sandbox.info
+    keep = ("records", "peak_rss_mb", "cpu_seconds")
+    return {**result, "sandbox": {k: server[k] for k in keep if k in server}}
+
+
+def _land(config_path: Path, world_dir: Path, cut: bool, week: str, part: str, progress: Progress) -> dict:
+    """Land every source, platform by platform (the sandbox serves one platform at a time); each finished
+    platform is kept in the progress file, so a stopped landing goes on at the platform it was landing."""
+    parts = {}
+    for host, names in _platform_sources(config_path).items():
+        parts[host] = progress.run(
+            f"{part}.land.{host}",
+            f"{part} land {host}",
+            lambda host=host, names=names: _land_platform(config_path, world_dir, cut, week, host, names),
+        )
     failed = {p: r["error"] for p, r in parts.items() if r.get("error")}
     return {
         "seconds": None if failed else round(sum(r["seconds"] for r in parts.values()), 2),
         "import_seconds": round(sum(r["import_seconds"] for r in parts.values() if "import_seconds" in r), 2),
-        "peak_rss_mb": max(r["peak_rss_mb"] for r in parts.values()),
+        "peak_rss_mb": max(r["peak_rss_mb"] or 0 for r in parts.values()),
         "records": sum(r.get("records", 0) for r in parts.values()),
         "batches": sum(r.get("batches", 0) for r in parts.values()),
         "sources": {k: v for r in parts.values() for k, v in r.get("sources", {}).items()},
-        "sandbox": {
-            p: {"records": i["records"], "peak_rss_mb": i["peak_rss_mb"]} for p, i in servers.items()
-        },
+        "cpu_seconds": _sum_all(r.get("cpu_seconds") for r in parts.values()),
+        "sandbox_cpu_seconds": _sum_all(r.get("sandbox", {}).get("cpu_seconds") for r in parts.values()),
+        "sandbox": {p: r["sandbox"] for p, r in parts.items() if "sandbox" in r},
         **({"error": "; ".join(f"{p}: {e}" for p, e in failed.items())} if failed else {}),
     }
+
+
+def _sum_all(values) -> float | None:
+    """The sum, or None when any is unknown (a platform landed before `--resume` by an older bench)."""
+    values = list(values)
+    return None if any(v is None for v in values) else round(sum(values), 2)
 
 
 class Progress:
     """Each finished stage's figures in the work folder (progress.json), so that `--resume` goes on after the last
     one: an L run takes hours and may be stopped. A stopped stage runs again safely (loading takes each batch
-    once, dbt and the gate rebuild), but a stopped landing resumes from its cursors: its figure then covers only
-    what was left, so time a whole landing from an empty work folder."""
+    once, dbt and the gate rebuild). The landing is kept platform by platform; a stopped platform resumes from
+    its cursors, so its figure then covers only what was left: to time it whole, delete its landing and state."""
 
     def __init__(self, work: Path, resume: bool):
         self.path = work / "progress.json"
@@ -422,7 +449,7 @@ def _run_stages(
     stages = {}
     for name in names:
         if name == "land":
-            measure = lambda: _land(config_path, world_dir, cut, week)  # noqa: E731
+            measure = lambda: _land(config_path, world_dir, cut, week, part, progress)  # noqa: E731
         else:
             measure = lambda name=name: in_child(_stage, name, str(config_path), week, None)  # noqa: E731
         stages[name] = progress.run(f"{part}.{name}", f"{part} {name}", measure)
@@ -456,7 +483,7 @@ def run(
         }
     world_dir = work / "world"
     progress = Progress(work, resume)
-    if not progress.resumed:
+    if not resume:
         shutil.rmtree(work / "var", ignore_errors=True)  # every run lands and builds from nothing
     t_all = time.perf_counter()
     if not (world_dir / "bench-world.json").exists():
@@ -639,6 +666,12 @@ def docs_table(results: list[dict]) -> str:
             f"MB; the floor scanned {r['floor']['rows']:,} rows into {r['floor']['member_weeks']:,} member-weeks; "
             f"gate {gate}; load average at the end {m['load_average_at_end']}."
         )
+        land = r["full_run"]["stages"]["land"]
+        if land.get("cpu_seconds") is not None and land.get("sandbox_cpu_seconds") is not None:
+            lines.append(
+                f"  Landing CPU: the connectors {land['cpu_seconds']:,} s, the sandbox serving them "
+                f"{land['sandbox_cpu_seconds']:,} s (on the same {m['cores']} cores; a platform's servers are not)."
+            )
         misses = [
             f"{k} {v['measured']:,} vs {v['target']:,} ({v['ratio']}x)"
             for k, v in r["targets"].items()
