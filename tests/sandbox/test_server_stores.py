@@ -434,6 +434,40 @@ def test_youzan_trades_newest_first_with_shanghai_update_filter(server, token, w
     assert sorted(seen) == sorted(trades["tid"])
 
 
+def test_youzan_pages_of_one_walk_select_their_rows_once(world):
+    """Each page used to recompute its filters over the whole table: at L (8.5 M points) every page cost
+    O(rows) and the landing crawled. A walk's filters are computed once; other filters get their own rows."""
+    with make_server(world, rate_limits=False) as s:
+        platform = s.platforms["/youzan"]
+        computed = []
+        window = platform._window
+        platform._window = lambda *a: computed.append(a[1]) or window(*a)
+        token = _token(s)
+        points = world["youzan_points"]
+        start = (points["created_at"].quantile(0.5).floor("s") + pd.Timedelta(hours=8)).strftime(
+            "%Y-%m-%d %H:%M:%S"
+        )
+        ids = []
+        for page in range(1, 1000):
+            items = yz(
+                s,
+                token,
+                api := "youzan.crm.customer.points.changelog.search/4.0.0",
+                start_time=start,
+                page_no=page,
+                page_size=100,
+            )["data"]["items"]
+            if not items:
+                break
+            ids += [x["id"] for x in items]
+        assert page > 3 and computed == ["start_time"]
+        assert sorted(ids) == sorted(
+            points.loc[points["created_at"] >= points["created_at"].quantile(0.5).floor("s"), "log_id"]
+        )
+        everything = yz(s, token, api, page_no=1, page_size=1)["data"]["paginator"]["total_count"]
+        assert everything == len(points) and computed == ["start_time", "start_time"]
+
+
 def test_youzan_string_quirks_and_json_in_strings(server, token, world):
     t = yz(server, token, "youzan.trades.sold.get/4.0.0", page_size=100)["data"]["full_order_info_list"]
     info = [x["full_order_info"] for x in t]

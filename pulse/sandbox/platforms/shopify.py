@@ -27,8 +27,6 @@ import binascii
 import hashlib
 import json
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode
@@ -41,6 +39,7 @@ from pulse.sandbox.platforms import (
     PlatformSpec,
     Request,
     Response,
+    Selections,
     as_bool,
     cents,
     dumps,
@@ -174,8 +173,7 @@ class _Resource:
         self.filter_names = filters
         self.row_of = {int(i): int(r) for i, r in zip(self.ids, self.order, strict=True)}
         self._fragments = Fragments(len(ids), build_json)
-        self._masks: OrderedDict[tuple, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self._selections = Selections()
         self.extra_mask: Callable[[dict[str, str]], np.ndarray | None] = lambda f: None
 
     def fragment(self, row: int) -> bytes:
@@ -190,12 +188,9 @@ class _Resource:
 
     def selected(self, filters: dict[str, str]) -> np.ndarray:
         """Positions (into `self.ids`) that pass the filters; cached, since pages repeat them."""
-        key = tuple(sorted(filters.items()))
-        with self._lock:
-            hit = self._masks.get(key)
-            if hit is not None:
-                self._masks.move_to_end(key)
-                return hit
+        return self._selections.get(tuple(sorted(filters.items())), lambda: self._select(filters))
+
+    def _select(self, filters: dict[str, str]) -> np.ndarray:
         mask = np.ones(len(self.ids), dtype=bool)
         for name, value in filters.items():
             if name == "since_id":
@@ -211,12 +206,7 @@ class _Resource:
         extra = self.extra_mask(filters)
         if extra is not None:
             mask &= extra
-        positions = np.nonzero(mask)[0]
-        with self._lock:
-            self._masks[key] = positions
-            while len(self._masks) > 64:
-                self._masks.popitem(last=False)
-        return positions
+        return np.nonzero(mask)[0]
 
 
 def _to_int(name: str, value: str) -> int:

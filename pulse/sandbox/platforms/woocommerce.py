@@ -30,8 +30,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from urllib.parse import urlencode
@@ -46,6 +44,7 @@ from pulse.sandbox.platforms import (
     PlatformSpec,
     Request,
     Response,
+    Selections,
     as_bool,
     dumps,
     epoch_ms,
@@ -205,27 +204,13 @@ class _Listing:
         self.build = build
         self.times = times
         self._fragments = Fragments(len(self.ids), build)
-        self._cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self.selections = Selections()
 
     def fragment(self, row: int) -> bytes:
         return self._fragments.get(row)
 
     def warm(self) -> None:
         self._fragments.warm()
-
-    def cached(self, key: tuple, compute: Callable[[], np.ndarray]) -> np.ndarray:
-        with self._lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-                return hit
-        rows = compute()
-        with self._lock:
-            self._cache[key] = rows
-            while len(self._cache) > 64:
-                self._cache.popitem(last=False)
-        return rows
 
 
 class WooCommercePlatform:
@@ -741,7 +726,7 @@ class WooCommercePlatform:
             ranked = rows[np.lexsort((listing.ids[rows], sort_key))]
             return ranked[::-1] if order == "desc" else ranked
 
-        return listing.cached(key, compute)
+        return listing.selections.get(key, compute)
 
     def list(self, listing: _Listing, resource: str, request: Request) -> Response:
         page = self._int_arg(request, "page", 1, 1, None)

@@ -47,6 +47,7 @@ from pulse.sandbox.platforms import (
     PlatformSpec,
     Request,
     Response,
+    Selections,
     as_bool,
     dumps,
     epoch_ms,
@@ -199,6 +200,7 @@ class YouzanPlatform:
         self._tokens: dict[str, list] = {}  # token -> [expires epoch s, calls made]
         self._lock = threading.Lock()
         self._issued = 0
+        self._selections = Selections()
         self._load_trades(table(tables, "youzan_trades", TRADES), table(tables, "youzan_trade_items", ITEMS))
         self._load_customers(table(tables, "youzan_customers", CUSTOMERS))
         self._load_points(table(tables, "youzan_points", POINTS))
@@ -552,15 +554,26 @@ class YouzanPlatform:
             mask &= column <= parse_time_ms(end, params[end])
         return mask
 
-    def trades_sold_get(self, params: dict) -> Response:
-        page, size = self._page(params, 100, 20)
+    def _selected(self, api: str, params: dict, compute) -> np.ndarray:
+        """The listing's rows for these filters (every parameter but the page's), kept for the next pages."""
+        key = (
+            api,
+            tuple(sorted((k, str(v)) for k, v in params.items() if k not in ("page_no", "page_size"))),
+        )
+        return self._selections.get(key, compute)
+
+    def _trades_selected(self, params: dict) -> np.ndarray:
         mask = self._window(params, "start_created", "end_created", self.t_created_ms)
         mask &= self._window(params, "start_update", "end_update", self.t_update_ms)
         if params.get("status"):
             mask &= self.t_status == params["status"]
         if params.get("tid"):
             mask &= self.t_tid == params["tid"]
-        rows = self.t_order[mask[self.t_order]]
+        return self.t_order[mask[self.t_order]]
+
+    def trades_sold_get(self, params: dict) -> Response:
+        page, size = self._page(params, 100, 20)
+        rows = self._selected("trades", params, lambda: self._trades_selected(params))
         chunk = rows[(page - 1) * size : page * size]
         listing = b"[" + b",".join(self.trades.get(int(r)) for r in chunk) + b"]"
         return self._wrap(
@@ -569,8 +582,13 @@ class YouzanPlatform:
 
     def customer_list(self, params: dict) -> Response:
         page, size = self._page(params, 50, 20)
-        mask = self._window(params, "updated_at_start", "updated_at_end", self.c_updated_ms)
-        rows = self.c_order[mask[self.c_order]]
+        rows = self._selected(
+            "customers",
+            params,
+            lambda: self.c_order[
+                self._window(params, "updated_at_start", "updated_at_end", self.c_updated_ms)[self.c_order]
+            ],
+        )
         chunk = rows[(page - 1) * size : page * size]
         listing = b"[" + b",".join(self.customers.get(int(r)) for r in chunk) + b"]"
         tail = f',"total":{len(rows)},"page_no":{page},"page_size":{size}}}'.encode()
@@ -578,8 +596,13 @@ class YouzanPlatform:
 
     def points_search(self, params: dict) -> Response:
         page, size = self._page(params, 100, 20)
-        mask = self._window(params, "start_time", "end_time", self.p_created_ms)
-        rows = self.p_order[mask[self.p_order]]
+        rows = self._selected(
+            "points",
+            params,
+            lambda: self.p_order[
+                self._window(params, "start_time", "end_time", self.p_created_ms)[self.p_order]
+            ],
+        )
         chunk = rows[(page - 1) * size : page * size]
         listing = b"[" + b",".join(self.points.get(int(r)) for r in chunk) + b"]"
         tail = f',"paginator":{{"page":{page},"page_size":{size},"total_count":{len(rows)}}}}}'.encode()
