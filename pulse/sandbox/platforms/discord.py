@@ -30,6 +30,7 @@ seconds (rounded up), `X-RateLimit-Scope` (`user`, or `global` with `X-RateLimit
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import json
@@ -340,6 +341,19 @@ class DiscordPlatform:
                 "member_count": 0,
                 "total_message_sent": count,
             }
+        # each channel's archived threads, oldest archive first: a page is a bisect, not a scan of every thread
+        # (one scan and sort a page made L's 275,000 threads land at ~200 a second)
+        self.archived: dict[str, tuple[list[dt.datetime], list[dict]]] = {}
+        listed: dict[str, list[tuple[dt.datetime, str, dict]]] = {}
+        for thread in self.threads.values():
+            meta = thread["thread_metadata"]
+            if meta["archived"]:
+                listed.setdefault(thread["parent_id"], []).append(
+                    (_when(meta["archive_timestamp"]), thread["id"], thread)
+                )
+        for cid, items in listed.items():
+            items.sort(key=lambda x: (x[0], x[1]))
+            self.archived[cid] = ([x[0] for x in items], [x[2] for x in items])
 
     def _load_messages(self, m: pd.DataFrame) -> None:
         self.m_id = opt_str(m["message_id"])
@@ -575,13 +589,10 @@ class DiscordPlatform:
         before = _when(request.arg("before"))
         if request.arg("before") and before is None:
             return _form_error("before", "DATE_TIME_TYPE_PARSE", "Could not parse ISO8601 timestamp.")
-        threads = [
-            t for t in self.threads.values() if t["parent_id"] == cid and t["thread_metadata"]["archived"]
-        ]
-        threads.sort(key=lambda t: (_when(t["thread_metadata"]["archive_timestamp"]), t["id"]), reverse=True)
-        if before is not None:
-            threads = [t for t in threads if _when(t["thread_metadata"]["archive_timestamp"]) < before]
-        body = {"threads": threads[:limit], "members": [], "has_more": len(threads) > limit}
+        times, threads = self.archived.get(cid, ([], []))
+        end = len(threads) if before is None else bisect.bisect_left(times, before)
+        page = threads[max(0, end - limit) : end][::-1]  # newest archived first
+        body = {"threads": page, "members": [], "has_more": end > limit}
         return json_response(200, body)
 
     def messages(self, cid: str, request: Request) -> Response:
