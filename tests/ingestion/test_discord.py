@@ -201,7 +201,7 @@ def test_before_paging_never_skips_a_message_of_the_same_millisecond(tmp_path, w
             options={"guild_id": gid, "channel_ids": [general]},
         )
         (res,) = ingest_source(s, tmp_path / "landing", tmp_path / "s")
-    assert res.records == n and res.pages == 4 + 1  # three full pages, one of one, then an empty one
+    assert res.records == n and res.pages == 4  # three full pages, then one of one: the oldest, so no more
     assert _loaded(tmp_path, tmp_path / "landing", ["messages"])["messages"] == sorted(("dc", i) for i in ids)
 
 
@@ -264,3 +264,20 @@ def test_options_are_validated():
     for bad in ({}, {"guild_id": "lumo"}, {"guild_id": "1171841561396516294", "channel_ids": ["general"]}):
         with pytest.raises(ConfigError):
             DISCORD.options.clean(bad, "sources[0].options", {})
+
+
+def test_a_short_page_ends_its_walk(tmp_path, world):
+    """Discord returns fewer messages than asked only at a channel's oldest: the walk stops there instead of
+    asking once more for an empty page (at L that second request was made for every one of 400,000 threads, and
+    Discord allows 50 requests a second)."""
+    landing, state = tmp_path / "landing", tmp_path / "state"
+    with server(world) as srv:
+        ingest_source(source(srv.url, _guild(world, "brand_cn"), streams=["messages"]), landing, state)
+    (meta,) = landing.glob("dc/messages/*/_batch.json")
+    walks: dict[str, list[int]] = {}
+    for page in json.loads(meta.read_text())["pages"]:
+        if "/messages" in page["path"]:
+            walks.setdefault(page["path"].split("/channels/")[1].split("/")[0], []).append(page["records"])
+    assert len(walks) > 10 and any(len(pages) > 1 for pages in walks.values())
+    for channel, pages in walks.items():
+        assert all(n == 100 for n in pages[:-1]) and pages[-1] < 100, (channel, pages)
