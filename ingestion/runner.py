@@ -11,7 +11,9 @@ import dataclasses
 import datetime as dt
 import fcntl
 import logging
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +23,13 @@ from zoneinfo import ZoneInfo
 from ingestion.landing import BatchWriter, CursorStore, sweep_abandoned
 from ingestion.registry import SOURCE_TYPES
 from ingestion.runtime.errors import IngestionError, QuotaExhaustedError
-from ingestion.runtime.http import HttpClient
+from ingestion.runtime.http import CONNECTIONS_PER_SOURCE, HttpClient
 from ingestion.runtime.paginate import getter, pages
 from ingestion.runtime.spec import SourceType, Stream
 
 log = logging.getLogger("pulse.ingestion")
+
+STREAM_THREADS = CONNECTIONS_PER_SOURCE  # a source's streams landing at once
 
 
 @dataclass
@@ -180,8 +184,15 @@ def run_stream(
 def ingest_source(
     source: dict, landing_dir: Path, state_dir: Path, streams: list[str] | None = None
 ) -> list[StreamResult]:
-    """Land every requested stream of one source. A failing stream stops the source (the error names it);
-    streams already landed in this run stay landed and keep their advanced cursors."""
+    """Land every requested stream of one source, up to `STREAM_THREADS` at once: one stream is a chain of
+    requests, each waiting for the page before it, so a source's streams side by side keep both the platform
+    and our core busy (L's Youzan, one stream at a time: our 376 s of CPU and the server's 368 s took turns, 745 s).
+    They share the source's client, so its rate limit and token hold for all of them.
+
+    Platforms with a daily quota per account land one stream at a time (`SourceType.daily_quota`). A failing
+    stream fails the source once the streams running beside it end; streams not started by then are not started
+    (a spent quota is the whole account's: they would fail too). Streams landed stay landed, with their advanced
+    cursors."""
     stype = SOURCE_TYPES[source["type"]]
     wanted = streams or source["streams"]
     with source_lock(state_dir, source["name"]):
@@ -200,12 +211,33 @@ def ingest_source(
         cursors = CursorStore(state_dir, source["name"])
         options = source.get("options") or {}
         streams = stype.streams_for(options)
-        results = []
+        todo = []
         for name in wanted:
             stream = streams[name]
             if "{" in stream.path and isinstance(options, dict):  # e.g. guilds/{guild_id}/members
                 stream = dataclasses.replace(stream, path=stream.path.format(**options))
-            results.append(run_stream(client, stype, stream, source, landing_dir, cursors))
-            if results[-1].error:  # a spent quota is the whole account's: the other streams would fail too
-                break
+            todo.append(stream)
+        failed = threading.Event()
+
+        def land(stream: Stream) -> StreamResult | None:
+            if failed.is_set():
+                return None
+            try:
+                result = run_stream(client, stype, stream, source, landing_dir, cursors)
+            except BaseException:
+                failed.set()
+                raise
+            if result.error:
+                failed.set()
+            return result
+
+        threads = 1 if stype.daily_quota else min(STREAM_THREADS, len(todo)) or 1
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            futures = [pool.submit(land, stream) for stream in todo]
+            wait(futures)
+        results = []
+        for future in futures:  # the first failure, in the order the streams were asked for
+            result = future.result()
+            if result is not None:
+                results.append(result)
         return results

@@ -198,4 +198,5 @@ SOURCE_TYPE = SourceType(
     requests_per_second=20.0,
     default_lookback_days=LOOKBACK_DAYS,
     check_body=make_check_body(),
+    daily_quota=True,
 )

@@ -157,4 +157,5 @@ SOURCE_TYPE = SourceType(
     requests_per_second=50.0,
     check_body=make_check_body(passthrough={NOT_EXTERNAL_CONTACT}),
     options=OPTIONS,
+    daily_quota=True,
 )

@@ -152,4 +152,5 @@ SOURCE_TYPE = SourceType(
     auth=auth,
     requests_per_second=10.0,
     check_body=check_body,
+    daily_quota=True,
 )

@@ -98,13 +98,16 @@ _NO_RETRIES = urllib3.Retry(
 )
 
 
+CONNECTIONS_PER_SOURCE = 4  # kept open per host: one for each of a source's streams landing at once
+
+
 def _pool_for(base_url: str) -> urllib3.PoolManager:
     """A connection pool for one source, through the proxy the environment names for its host (read once)."""
     ca = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE") or certifi.where()
     proxy = requests.utils.get_environ_proxies(base_url).get(urlsplit(base_url).scheme)
     if proxy:
-        return urllib3.ProxyManager(proxy, num_pools=4, ca_certs=ca)
-    return urllib3.PoolManager(num_pools=4, ca_certs=ca)
+        return urllib3.ProxyManager(proxy, num_pools=4, maxsize=CONNECTIONS_PER_SOURCE, ca_certs=ca)
+    return urllib3.PoolManager(num_pools=4, maxsize=CONNECTIONS_PER_SOURCE, ca_certs=ca)
 
 
 class HttpClient:

@@ -141,6 +141,10 @@ class SourceType:
     # Streams the source's options declare (file drops: one stream per declared file pattern), usually built from
     # templates in `streams`: options -> {name: Stream}. None: the streams are `streams` themselves.
     streams_from_options: Callable[[Any], dict[str, Stream]] | None = None
+    # True where the platform meters calls per account and day (WeChat, WeCom, Youzan): the streams land one after
+    # another, so a spent quota stops one stream cleanly and the others are not tried; elsewhere they land side
+    # by side (ingestion.runner.ingest_source).
+    daily_quota: bool = False
 
     def streams_for(self, options: Any) -> dict[str, Stream]:
         """The streams a source of this type with these (validated) options has."""
