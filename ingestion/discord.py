@@ -16,8 +16,8 @@ Quirks handled here, as Discord really behaves:
 - Messages come newest first, paged by `before=<smallest id seen>`, which Discord excludes from the page (asking
   `before=id-1`, as for Discourse, would skip a message whose snowflake is exactly id-1: two messages in the same
   millisecond from one worker). 100 a page. One walk per channel, each stopping at its first page that is short
-  (fewer than asked: the channel's oldest) or reaches messages older than cursor - lookback (the cursor is `timestamp`, ISO 8601 with `+00:00`); edits to older
-  messages (`edited_timestamp`) are not seen again.
+  (fewer than asked: the channel's oldest) or reaches messages older than cursor - lookback (the cursor is
+  `timestamp`, ISO 8601 with `+00:00`); edits to older messages (`edited_timestamp`) are not seen again.
 - Channels to read: `channel_ids`, else every text and announcement channel of the guild except those hidden from
   @everyone (a `permission_overwrites` entry for the role whose id is the guild's that denies VIEW_CHANNEL): the
   bot usually lacks their role and would get 403 Missing Access (code 50001). Threads are channels too: messages

@@ -13,7 +13,7 @@ import fcntl
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,10 +231,9 @@ def ingest_source(
                 failed.set()
             return result
 
-        threads = 1 if stype.daily_quota else min(STREAM_THREADS, len(todo)) or 1
-        with ThreadPoolExecutor(max_workers=threads) as pool:
+        threads = 1 if stype.daily_quota else max(1, min(STREAM_THREADS, len(todo)))
+        with ThreadPoolExecutor(max_workers=threads) as pool:  # leaving it waits for every stream
             futures = [pool.submit(land, stream) for stream in todo]
-            wait(futures)
         results = []
         for future in futures:  # the first failure, in the order the streams were asked for
             result = future.result()

@@ -562,6 +562,12 @@ class YouzanPlatform:
         )
         return self._selections.get(key, compute)
 
+    def _windowed(
+        self, order: np.ndarray, params: dict, start: str, end: str, column: np.ndarray
+    ) -> np.ndarray:
+        """`order` (a listing's rows in its order) kept where `column` is inside the params' window."""
+        return order[self._window(params, start, end, column)[order]]
+
     def _trades_selected(self, params: dict) -> np.ndarray:
         mask = self._window(params, "start_created", "end_created", self.t_created_ms)
         mask &= self._window(params, "start_update", "end_update", self.t_update_ms)
@@ -582,13 +588,8 @@ class YouzanPlatform:
 
     def customer_list(self, params: dict) -> Response:
         page, size = self._page(params, 50, 20)
-        rows = self._selected(
-            "customers",
-            params,
-            lambda: self.c_order[
-                self._window(params, "updated_at_start", "updated_at_end", self.c_updated_ms)[self.c_order]
-            ],
-        )
+        window = ("updated_at_start", "updated_at_end", self.c_updated_ms)
+        rows = self._selected("customers", params, lambda: self._windowed(self.c_order, params, *window))
         chunk = rows[(page - 1) * size : page * size]
         listing = b"[" + b",".join(self.customers.get(int(r)) for r in chunk) + b"]"
         tail = f',"total":{len(rows)},"page_no":{page},"page_size":{size}}}'.encode()
@@ -596,13 +597,8 @@ class YouzanPlatform:
 
     def points_search(self, params: dict) -> Response:
         page, size = self._page(params, 100, 20)
-        rows = self._selected(
-            "points",
-            params,
-            lambda: self.p_order[
-                self._window(params, "start_time", "end_time", self.p_created_ms)[self.p_order]
-            ],
-        )
+        window = ("start_time", "end_time", self.p_created_ms)
+        rows = self._selected("points", params, lambda: self._windowed(self.p_order, params, *window))
         chunk = rows[(page - 1) * size : page * size]
         listing = b"[" + b",".join(self.points.get(int(r)) for r in chunk) + b"]"
         tail = f',"paginator":{{"page":{page},"page_size":{size},"total_count":{len(rows)}}}}}'.encode()
