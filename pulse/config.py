@@ -87,7 +87,11 @@ WAREHOUSE = Map(
         ),
         "path": Field(Str(), default="var/warehouse/pulse.duckdb", doc="published DuckDB file analysts read"),
         "memory_limit": Field(Str(pattern=r"\d+(\.\d+)?\s*[KMGT]i?B", hint="like 4GB"), default="4GB"),
-        "threads": Field(Num(lo=1, hi=64, integer=True), default=2),
+        "threads": Field(
+            Num(lo=1, hi=64, integer=True),
+            default=2,
+            doc="DuckDB's threads per query (dbt builds one model at a time on DuckDB: dbt_project/profiles.yml)",
+        ),
         "postgres": Field(
             Map(
                 {
