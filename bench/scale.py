@@ -18,6 +18,8 @@ this world, run stage by stage through `pulse.steps`, as `pulse run` and the Air
    streams re-read everything, as they do in production), load, dbt build, CLV, gate, publish.
 
 Each finished stage is kept in <dir>/progress.json: `--resume` goes on after the last one (an L run takes hours).
+`--without-incremental-day` stops after the floor: at L the day rebuilds every model (~the full run's build), more
+than a working session here has left after the full run; the results then say the day was not run.
 Every stage runs in a fresh process, so its peak resident memory (ru_maxrss, its own and its subprocesses', e.g.
 dbt's) is its alone; the sandbox server runs in another (a platform's memory is not ours). Imports are timed apart
 (Great Expectations alone takes seconds). Results: bench/results/scale-<S>.json, and the table in
@@ -460,10 +462,17 @@ def _run_stages(
 
 
 def run(
-    scale_name: str, work: Path, memory_limit: str, threads: int, postgres=None, resume: bool = False
+    scale_name: str,
+    work: Path,
+    memory_limit: str,
+    threads: int,
+    postgres=None,
+    resume: bool = False,
+    incremental_day: bool = True,
 ) -> dict[str, Any]:
     """The bench on DuckDB, or on the Postgres server `postgres` (a pulse.testing.postgres.PostgresServer); with
-    `resume`, after the stages an earlier run in `work` finished."""
+    `resume`, after the stages an earlier run in `work` finished; without `incremental_day`, the full run and the
+    floor only (the results then say the day was not run)."""
     from pulse.cli import DEMO_ENV
 
     for k, v in DEMO_ENV.items():
@@ -502,7 +511,11 @@ def run(
 
     full = _run_stages(PIPELINE, config_path, world_dir, True, week, "full_run", progress)
     floor = progress.run("floor", "floor", lambda: in_child(_stage, "floor", str(config_path), week, None))
-    incremental = _run_stages(INCREMENTAL, config_path, world_dir, False, week, "incremental_day", progress)
+    incremental = (
+        _run_stages(INCREMENTAL, config_path, world_dir, False, week, "incremental_day", progress)
+        if incremental_day
+        else {}
+    )
     counts = in_child(_stage, "counts", str(config_path), week, None)
     warehouse = {"type": "duckdb", "memory_limit": memory_limit, "threads": threads}
     if postgres is not None:
@@ -546,7 +559,7 @@ def _summary(scale, world, full, floor, incremental, counts, server, warehouse, 
         if "error" in part:
             errors[name] = part["error"]
     full_seconds = round(sum(s["seconds"] or 0 for s in full.values()), 2)
-    day_seconds = round(sum(s["seconds"] or 0 for s in incremental.values()), 2)
+    day_seconds = round(sum(s["seconds"] or 0 for s in incremental.values()), 2) if incremental else None
     peak = max(s["peak_rss_mb"] for s in [*full.values(), *incremental.values()])
     for stages in parts.values():
         for s in stages.values():
@@ -601,8 +614,10 @@ def _label(r: dict) -> str:
     return f"{r['scale']} {r['warehouse']['type']}"
 
 
-def _total(r: dict, part: str) -> dict:
+def _total(r: dict, part: str) -> dict | None:
     stages = r[part]["stages"].values()
+    if not stages:
+        return None
     return {
         "seconds": r[part]["seconds"],
         "peak_rss_mb": max(s["peak_rss_mb"] for s in stages),
@@ -661,7 +676,7 @@ def docs_table(results: list[dict]) -> str:
             f"- **{_label(r)}** ({r['members']:,} members x {r['weeks']} weeks, `{r['command']}`, {r['when']}, "
             f"{m['cores']} cores, {m['memory_gb']} GB, {engine}): world {w['records']:,} rows; landed "
             f"{r['full_run']['stages']['land']['records']:,} records ({c['landing_mb']:,} MB gzip), the incremental "
-            f"day {r['incremental_day']['stages']['land']['records']:,}; marts: {c['members']:,} members, "
+            f"day {_day_records(r)}; marts: {c['members']:,} members, "
             f"{c['engagement_events']:,} engagement events, {c['orders']:,} orders; warehouse {c['warehouse_mb']:,} "
             f"MB; the floor scanned {r['floor']['rows']:,} rows into {r['floor']['member_weeks']:,} member-weeks; "
             f"gate {gate}; load average at the end {m['load_average_at_end']}."
@@ -674,11 +689,18 @@ def docs_table(results: list[dict]) -> str:
             )
         misses = [
             f"{k} {v['measured']:,} vs {v['target']:,} ({v['ratio']}x)"
+            if v["measured"] is not None
+            else f"{k} not measured (vs {v['target']:,})"
             for k, v in r["targets"].items()
             if not v["met"]
         ]
         lines.append(f"  Targets (set for L) missed here: {'; '.join(misses) if misses else 'none'}.")
     return "\n".join(lines)
+
+
+def _day_records(r: dict) -> str:
+    land = r["incremental_day"]["stages"].get("land")
+    return f"{land['records']:,} records" if land else "not run (--without-incremental-day)"
 
 
 START, END = "<!-- scale-table:start -->", "<!-- scale-table:end -->"
@@ -715,6 +737,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--resume", action="store_true", help="go on after the stages an earlier run in --dir finished"
     )
+    parser.add_argument(
+        "--without-incremental-day",
+        action="store_true",
+        help="stop after the full run and the floor (at L the day's rebuild does not fit in one session here)",
+    )
     parser.add_argument("--docs-only", action="store_true", help="rebuild the docs table from bench/results")
     args = parser.parse_args(argv)
     if args.resume and args.warehouse == "postgres":
@@ -727,9 +754,24 @@ def main(argv: list[str] | None = None) -> int:
             from pulse.testing.postgres import throwaway_postgres
 
             with throwaway_postgres(dbname="pulse_bench") as server:
-                result = run(args.scale, work.resolve(), args.memory_limit, args.threads, server, args.resume)
+                result = run(
+                    args.scale,
+                    work.resolve(),
+                    args.memory_limit,
+                    args.threads,
+                    server,
+                    args.resume,
+                    not args.without_incremental_day,
+                )
         else:
-            result = run(args.scale, work.resolve(), args.memory_limit, args.threads, resume=args.resume)
+            result = run(
+                args.scale,
+                work.resolve(),
+                args.memory_limit,
+                args.threads,
+                resume=args.resume,
+                incremental_day=not args.without_incremental_day,
+            )
         RESULTS.mkdir(parents=True, exist_ok=True)
         suffix = "-postgres" if args.warehouse == "postgres" else ""
         path = RESULTS / f"scale-{args.scale}{suffix}.json"

@@ -1,0 +1,66 @@
+"""bench/scale.py's results: a run without its incremental day still gives a results file and a docs table that
+say the day was not run, rather than failing at the end of a multi-hour L run."""
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _scale_module():
+    if str(ROOT / "bench") not in sys.path:
+        sys.path.insert(0, str(ROOT / "bench"))  # scale.py imports its sibling children.py
+    spec = importlib.util.spec_from_file_location("bench_scale", ROOT / "bench" / "scale.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _stage(seconds, peak=100, **extra):
+    return {"seconds": seconds, "peak_rss_mb": peak, **extra}
+
+
+def _full():
+    return {
+        "land": _stage(10.0, records=1000),
+        "load": _stage(2.0),
+        "dbt_build": _stage(40.0, peak=900),
+        "clv": _stage(1.0),
+        "quality": _stage(5.0, passed=True),
+        "publish": _stage(0.5),
+        "report": _stage(3.0),
+    }
+
+
+def _summary(scale, incremental):
+    world = {"records": 5000, "seconds": 1.0, "peak_rss_mb": 50}
+    floor = {"seconds": 2.0, "peak_rss_mb": 80, "rows": 800, "member_weeks": 90}
+    counts = {"landing_mb": 1, "members": 10, "engagement_events": 20, "orders": 5, "warehouse_mb": 7}
+    warehouse = {"type": "duckdb", "memory_limit": "1GB", "threads": 2}
+    result = scale._summary(scale.SCALES["S"], world, _full(), floor, incremental, counts, {}, warehouse, 0.0)
+    return json.loads(json.dumps(result, default=str))  # as the results file holds it
+
+
+def test_a_run_without_its_incremental_day_says_so():
+    scale = _scale_module()
+    result = _summary(scale, {})
+    assert result["incremental_day"] == {"seconds": None, "stages": {}}
+    day = result["targets"]["incremental_day_seconds"]
+    assert day["measured"] is None and day["met"] is False
+    assert result["targets"]["dbt_build_floor_multiple"]["measured"] == 20.0  # 40 s over a 2 s floor
+    table = scale.docs_table([result])
+    assert "incremental day not run (--without-incremental-day)" in table
+    assert "incremental_day_seconds not measured (vs 60)" in table
+    day_rows = [line for line in table.splitlines() if line.startswith("| incremental day:")]
+    assert day_rows and all(line.replace(" ", "").endswith("|||") for line in day_rows)
+
+
+def test_a_run_with_its_incremental_day_totals_it():
+    scale = _scale_module()
+    day = {name: _stage(1.5) for name in scale.INCREMENTAL}
+    day["land"]["records"] = 40
+    result = _summary(scale, day)
+    assert result["incremental_day"]["seconds"] == 1.5 * len(scale.INCREMENTAL)
+    assert "the incremental day 40 records" in scale.docs_table([result])
