@@ -19,7 +19,8 @@ this world, run stage by stage through `pulse.steps`, as `pulse run` and the Air
 
 Each finished stage is kept in <dir>/progress.json: `--resume` goes on after the last one (an L run takes hours).
 `--without-incremental-day` stops after the floor: at L the day rebuilds every model (~the full run's build), more
-than a working session here has left after the full run; the results then say the day was not run.
+than a working session here has left after the full run. With `--resume` it keeps the day's stages measured
+before (say, its landing and load); the results then give no total for the day.
 Every stage runs in a fresh process, so its peak resident memory (ru_maxrss, its own and its subprocesses', e.g.
 dbt's) is its alone; the sandbox server runs in another (a platform's memory is not ours). Imports are timed apart
 (Great Expectations alone takes seconds). Results: bench/results/scale-<S>.json, and the table in
@@ -432,6 +433,15 @@ class Progress:
         )
         self.resumed = bool(self.done)
 
+    def finished(self, part: str, names) -> dict[str, dict]:
+        """The stages of `part` measured before, in order, up to the first one that was not."""
+        done = {}
+        for name in names:
+            if f"{part}.{name}" not in self.done:
+                break
+            done[name] = self.done[f"{part}.{name}"]
+        return done
+
     def run(self, key: str, label: str, measure) -> dict:
         if key in self.done:
             result = self.done[key]
@@ -514,7 +524,7 @@ def run(
     incremental = (
         _run_stages(INCREMENTAL, config_path, world_dir, False, week, "incremental_day", progress)
         if incremental_day
-        else {}
+        else progress.finished("incremental_day", INCREMENTAL)
     )
     counts = in_child(_stage, "counts", str(config_path), week, None)
     warehouse = {"type": "duckdb", "memory_limit": memory_limit, "threads": threads}
@@ -559,7 +569,8 @@ def _summary(scale, world, full, floor, incremental, counts, server, warehouse, 
         if "error" in part:
             errors[name] = part["error"]
     full_seconds = round(sum(s["seconds"] or 0 for s in full.values()), 2)
-    day_seconds = round(sum(s["seconds"] or 0 for s in incremental.values()), 2) if incremental else None
+    whole_day = list(incremental) == list(INCREMENTAL)
+    day_seconds = round(sum(s["seconds"] or 0 for s in incremental.values()), 2) if whole_day else None
     peak = max(s["peak_rss_mb"] for s in [*full.values(), *incremental.values()])
     for stages in parts.values():
         for s in stages.values():
@@ -616,7 +627,7 @@ def _label(r: dict) -> str:
 
 def _total(r: dict, part: str) -> dict | None:
     stages = r[part]["stages"].values()
-    if not stages:
+    if r[part]["seconds"] is None:
         return None
     return {
         "seconds": r[part]["seconds"],
@@ -699,8 +710,11 @@ def docs_table(results: list[dict]) -> str:
 
 
 def _day_records(r: dict) -> str:
-    land = r["incremental_day"]["stages"].get("land")
-    return f"{land['records']:,} records" if land else "not run (--without-incremental-day)"
+    stages = r["incremental_day"]["stages"]
+    if not stages:
+        return "not run (--without-incremental-day)"
+    whole = "" if r["incremental_day"]["seconds"] is not None else f" (stopped after {', '.join(stages)})"
+    return f"{stages['land']['records']:,} records{whole}"
 
 
 START, END = "<!-- scale-table:start -->", "<!-- scale-table:end -->"
@@ -740,7 +754,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--without-incremental-day",
         action="store_true",
-        help="stop after the full run and the floor (at L the day's rebuild does not fit in one session here)",
+        help="stop after the full run and the floor, keeping the day's stages measured before --resume",
     )
     parser.add_argument("--docs-only", action="store_true", help="rebuild the docs table from bench/results")
     args = parser.parse_args(argv)

@@ -54,7 +54,7 @@ def test_a_run_without_its_incremental_day_says_so():
     assert "incremental day not run (--without-incremental-day)" in table
     assert "incremental_day_seconds not measured (vs 60)" in table
     day_rows = [line for line in table.splitlines() if line.startswith("| incremental day:")]
-    assert day_rows and all(line.replace(" ", "").endswith("|||") for line in day_rows)
+    assert day_rows and all(line.replace(" ", "").endswith("||||") for line in day_rows)  # three empty cells
 
 
 def test_a_run_with_its_incremental_day_totals_it():
@@ -64,3 +64,22 @@ def test_a_run_with_its_incremental_day_totals_it():
     result = _summary(scale, day)
     assert result["incremental_day"]["seconds"] == 1.5 * len(scale.INCREMENTAL)
     assert "the incremental day 40 records" in scale.docs_table([result])
+
+
+def test_a_day_stopped_after_its_load_keeps_what_was_measured(tmp_path):
+    scale = _scale_module()
+    progress = scale.Progress(tmp_path, resume=False)
+    progress.run("incremental_day.land", "land", lambda: _stage(4.0, records=40))
+    progress.run("incremental_day.load", "load", lambda: _stage(1.0))
+    progress.run("incremental_day.clv", "clv", lambda: _stage(0.5))  # after a stage never measured: not kept
+    resumed = scale.Progress(tmp_path, resume=True)
+    day = resumed.finished("incremental_day", scale.INCREMENTAL)
+    assert list(day) == ["land", "load"]
+    result = _summary(scale, day)
+    assert result["incremental_day"]["seconds"] is None  # no total for a day cut short
+    assert result["targets"]["incremental_day_seconds"]["measured"] is None
+    table = scale.docs_table([result])
+    assert "the incremental day 40 records (stopped after land, load)" in table
+    assert "| incremental day: load | 1.0 | 100 | 0.5 |" in table
+    total = next(line for line in table.splitlines() if line.startswith("| **incremental day**"))
+    assert total.replace(" ", "") == "|**incrementalday**||||"  # three empty cells
