@@ -677,6 +677,10 @@ def docs_table(results: list[dict]) -> str:
     lines.append("")
     for r in results:
         c, w, m, wh = r["counts"], r["world"], r["machine"], r["warehouse"]
+        # counts fail when the build did (no marts to count): say so instead of failing the table
+        c = {
+            k: c.get(k, "?") for k in ("landing_mb", "members", "engagement_events", "orders", "warehouse_mb")
+        }
         engine = (
             f"DuckDB {m['duckdb']}, memory_limit {wh['memory_limit']}, {wh['threads']} threads"
             if wh["type"] == "duckdb"
@@ -686,9 +690,9 @@ def docs_table(results: list[dict]) -> str:
         lines.append(
             f"- **{_label(r)}** ({r['members']:,} members x {r['weeks']} weeks, `{r['command']}`, {r['when']}, "
             f"{m['cores']} cores, {m['memory_gb']} GB, {engine}): world {w['records']:,} rows; landed "
-            f"{r['full_run']['stages']['land']['records']:,} records ({c['landing_mb']:,} MB gzip), the incremental "
-            f"day {_day_records(r)}; marts: {c['members']:,} members, "
-            f"{c['engagement_events']:,} engagement events, {c['orders']:,} orders; warehouse {c['warehouse_mb']:,} "
+            f"{r['full_run']['stages']['land']['records']:,} records ({_n(c['landing_mb'])} MB gzip), the incremental "
+            f"day {_day_records(r)}; marts: {_n(c['members'])} members, "
+            f"{_n(c['engagement_events'])} engagement events, {_n(c['orders'])} orders; warehouse {_n(c['warehouse_mb'])} "
             f"MB; the floor scanned {r['floor']['rows']:,} rows into {r['floor']['member_weeks']:,} member-weeks; "
             f"gate {gate}; load average at the end {m['load_average_at_end']}."
         )
@@ -707,6 +711,10 @@ def docs_table(results: list[dict]) -> str:
         ]
         lines.append(f"  Targets (set for L) missed here: {'; '.join(misses) if misses else 'none'}.")
     return "\n".join(lines)
+
+
+def _n(value) -> str:
+    return f"{value:,}" if isinstance(value, int | float) else str(value)
 
 
 def _day_records(r: dict) -> str:

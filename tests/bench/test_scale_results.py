@@ -83,3 +83,10 @@ def test_a_day_stopped_after_its_load_keeps_what_was_measured(tmp_path):
     assert "| incremental day: load | 1.0 | 100 | 0.5 |" in table
     total = next(line for line in table.splitlines() if line.startswith("| **incremental day**"))
     assert total.replace(" ", "") == "|**incrementalday**||||"  # three empty cells
+
+
+def test_a_failed_build_still_gives_a_table():
+    scale = _scale_module()
+    result = _summary(scale, {})
+    result["counts"] = {"error": "no marts: the build failed"}
+    assert "marts: ? members" in scale.docs_table([result])
