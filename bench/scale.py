@@ -38,6 +38,7 @@ import shutil
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -772,27 +773,18 @@ def main(argv: list[str] | None = None) -> int:
         work = args.dir or Path(tempfile.mkdtemp(prefix=f"pulse-bench-{args.scale}-"))
         work.mkdir(parents=True, exist_ok=True)
         print(f"bench {args.scale}: work folder {work}", flush=True)
-        if args.warehouse == "postgres":
-            from pulse.testing.postgres import throwaway_postgres
+        from pulse.testing.postgres import throwaway_postgres
 
-            with throwaway_postgres(dbname="pulse_bench") as server:
-                result = run(
-                    args.scale,
-                    work.resolve(),
-                    args.memory_limit,
-                    args.threads,
-                    server,
-                    args.resume,
-                    not args.without_incremental_day,
-                )
-        else:
+        server = throwaway_postgres(dbname="pulse_bench") if args.warehouse == "postgres" else nullcontext()
+        with server as postgres:
             result = run(
                 args.scale,
                 work.resolve(),
                 args.memory_limit,
                 args.threads,
-                resume=args.resume,
-                incremental_day=not args.without_incremental_day,
+                postgres,
+                args.resume,
+                not args.without_incremental_day,
             )
         RESULTS.mkdir(parents=True, exist_ok=True)
         suffix = "-postgres" if args.warehouse == "postgres" else ""
