@@ -7,6 +7,10 @@
     `var('identity_rounds')` rounds (default 8) settle any member whose accounts are at most 8 shared-identifier
     steps from its anchor; `is_converged` (tested: always true) says one more round would change nothing.
 
+    Memory: every round's labels stay alive until the query ends (each is read twice, so it is materialized), so
+    the rounds join and keep integers only: accounts by their rank, identifiers by a number. Carrying the text keys
+    (account_key, the 64-digit hashes) through nine rounds ran out of DuckDB's 4 GB at a million members (bench L).
+
     member_id is derived from the member's anchor account, its earliest (created_at, account_key) one: data that
     does not touch a member never changes its id, and when two members merge the one whose anchor is older keeps
     its id (int_identity__merges records the other).
@@ -14,7 +18,7 @@
 {%- set rounds = var('identity_rounds', 8) | int %}
 with
 
-ranked_accounts as (
+ranked_accounts as materialized (
     select
         all_accounts.account_key,
         row_number() over (
@@ -23,13 +27,17 @@ ranked_accounts as (
     from {{ ref('int_identity__accounts') }} as all_accounts
 ),
 
-edges as (
-    select * from {{ ref('int_identity__account_identifiers') }}
+edges as materialized (
+    select
+        ranked_accounts.anchor_rank as account_rank,
+        dense_rank() over (order by identifiers.id_type, identifiers.id_value) as identifier_rank
+    from {{ ref('int_identity__account_identifiers') }} as identifiers
+    inner join ranked_accounts on identifiers.account_key = ranked_accounts.account_key
 ),
 
-labels_0 as (
+labels_0 as materialized (
     select
-        ranked_accounts.account_key,
+        ranked_accounts.anchor_rank as account_rank,
         ranked_accounts.anchor_rank as component_label
     from ranked_accounts
 ),
@@ -37,26 +45,24 @@ labels_0 as (
 
     identifier_labels_{{ i }} as (
         select
-            edges.id_type,
-            edges.id_value,
+            edges.identifier_rank,
             min(labels_{{ i - 1 }}.component_label) as component_label
         from edges
-        inner join labels_{{ i - 1 }} on edges.account_key = labels_{{ i - 1 }}.account_key
-        group by edges.id_type, edges.id_value
+        inner join labels_{{ i - 1 }} on edges.account_rank = labels_{{ i - 1 }}.account_rank
+        group by edges.identifier_rank
     ),
 
-    labels_{{ i }} as (
+    labels_{{ i }} as materialized (
         select
-            labels_{{ i - 1 }}.account_key,
+            labels_{{ i - 1 }}.account_rank,
             least(
                 labels_{{ i - 1 }}.component_label,
                 coalesce(min(identifier_labels_{{ i }}.component_label), labels_{{ i - 1 }}.component_label)
             ) as component_label
         from labels_{{ i - 1 }}
-        left join edges on labels_{{ i - 1 }}.account_key = edges.account_key
-        left join identifier_labels_{{ i }}
-            on edges.id_type = identifier_labels_{{ i }}.id_type and edges.id_value = identifier_labels_{{ i }}.id_value
-        group by labels_{{ i - 1 }}.account_key, labels_{{ i - 1 }}.component_label
+        left join edges on labels_{{ i - 1 }}.account_rank = edges.account_rank
+        left join identifier_labels_{{ i }} on edges.identifier_rank = identifier_labels_{{ i }}.identifier_rank
+        group by labels_{{ i - 1 }}.account_rank, labels_{{ i - 1 }}.component_label
     ),
 {%- endfor %}
 
@@ -68,10 +74,11 @@ anchors as (
 )
 
 select
-    labels_{{ rounds }}.account_key,
+    ranked_accounts.account_key,
     'M' || substr(md5(anchors.anchor_account_key), 1, 15) as member_id,
     anchors.anchor_account_key,
     labels_{{ rounds + 1 }}.component_label = labels_{{ rounds }}.component_label as is_converged
 from labels_{{ rounds }}
+inner join ranked_accounts on labels_{{ rounds }}.account_rank = ranked_accounts.anchor_rank
 inner join anchors on labels_{{ rounds }}.component_label = anchors.anchor_rank
-inner join labels_{{ rounds + 1 }} on labels_{{ rounds }}.account_key = labels_{{ rounds + 1 }}.account_key
+inner join labels_{{ rounds + 1 }} on labels_{{ rounds }}.account_rank = labels_{{ rounds + 1 }}.account_rank
