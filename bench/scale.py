@@ -434,13 +434,17 @@ class Progress:
         )
         self.resumed = bool(self.done)
 
+    @staticmethod
+    def key(part: str, name: str) -> str:
+        return f"{part}.{name}"
+
     def finished(self, part: str, names) -> dict[str, dict]:
         """The stages of `part` measured before, in order, up to the first one that was not."""
         done = {}
         for name in names:
-            if f"{part}.{name}" not in self.done:
+            if self.key(part, name) not in self.done:
                 break
-            done[name] = self.done[f"{part}.{name}"]
+            done[name] = self.done[self.key(part, name)]
         return done
 
     def run(self, key: str, label: str, measure) -> dict:
@@ -465,7 +469,7 @@ def _run_stages(
             measure = lambda: _land(config_path, world_dir, cut, week, part, progress)  # noqa: E731
         else:
             measure = lambda name=name: in_child(_stage, name, str(config_path), week, None)  # noqa: E731
-        stages[name] = progress.run(f"{part}.{name}", f"{part} {name}", measure)
+        stages[name] = progress.run(Progress.key(part, name), f"{part} {name}", measure)
     return stages
 
 
@@ -563,15 +567,22 @@ def _target(measured: float | None, limit: float) -> dict:
     }
 
 
+def _part_seconds(stages: dict[str, dict], names) -> float | None:
+    """A part's total: None unless every one of its stages ran and finished, so that a failed or cut-short part
+    never shows a total that looks like a measurement (a failed build's seconds are its time to the error)."""
+    if list(stages) != list(names) or any(s.get("error") for s in stages.values()):
+        return None
+    return _sum_all(s["seconds"] for s in stages.values())
+
+
 def _summary(scale, world, full, floor, incremental, counts, server, warehouse, t_all) -> dict:
     parts = {"full_run": full, "incremental_day": incremental}
     errors = {f"{part}.{n}": s["error"] for part, st in parts.items() for n, s in st.items() if "error" in s}
     for name, part in (("floor", floor), ("counts", counts)):
         if "error" in part:
             errors[name] = part["error"]
-    full_seconds = round(sum(s["seconds"] or 0 for s in full.values()), 2)
-    whole_day = list(incremental) == list(INCREMENTAL)
-    day_seconds = round(sum(s["seconds"] or 0 for s in incremental.values()), 2) if whole_day else None
+    full_seconds = _part_seconds(full, PIPELINE)
+    day_seconds = _part_seconds(incremental, INCREMENTAL)
     peak = max(s["peak_rss_mb"] for s in [*full.values(), *incremental.values()])
     for stages in parts.values():
         for s in stages.values():

@@ -90,3 +90,21 @@ def test_a_failed_build_still_gives_a_table():
     result = _summary(scale, {})
     result["counts"] = {"error": "no marts: the build failed"}
     assert "marts: ? members" in scale.docs_table([result])
+
+
+def test_a_failed_stage_gives_no_total():
+    scale = _scale_module()
+    full = _full()
+    full["dbt_build"] = _stage(1620.0, peak=4100, error="OutOfMemoryException: 3.7 GiB/3.7 GiB used")
+    world = {"records": 5000, "seconds": 1.0, "peak_rss_mb": 50}
+    floor = {"seconds": 2.0, "peak_rss_mb": 80, "rows": 800, "member_weeks": 90}
+    warehouse = {"type": "duckdb", "memory_limit": "1GB", "threads": 2}
+    result = scale._summary(
+        scale.SCALES["S"], world, full, floor, {}, {"error": "no marts"}, {}, warehouse, 0.0
+    )
+    assert result["full_run"]["seconds"] is None  # not 1,620 s plus the rest, as if it had been measured
+    assert result["targets"]["full_run_seconds"]["measured"] is None
+    assert result["errors"] == {
+        "full_run.dbt_build": "OutOfMemoryException: 3.7 GiB/3.7 GiB used",
+        "counts": "no marts",
+    }
