@@ -4,6 +4,7 @@ bench/scale.py)."""
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import queue
 import resource
 
@@ -35,10 +36,24 @@ def process_cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def child_process(target, *args, daemon: bool = False) -> mp.Process:
+    """A spawned process running `target(*args)` that the kernel kills when the bench exits: a stopped L run must
+    not leave its sandbox server (12 GB at L) and landers running behind it, as multiprocessing's children do
+    when their parent is killed."""
+    return SPAWN.Process(target=_following, args=(os.getpid(), target, args), daemon=daemon)
+
+
+def _following(parent: int, target, args) -> None:
+    from pulse.steps import die_with_parent
+
+    die_with_parent(parent)
+    target(*args)
+
+
 def in_child(target, *args) -> dict:
     """Run `target(*args, out)` in a spawned process and return what it puts on `out`."""
     out = SPAWN.Queue()
-    proc = SPAWN.Process(target=target, args=(*args, out))
+    proc = child_process(target, *args, out)
     proc.start()
     while True:  # a child that dies (an exception, the OOM killer) must fail the bench, not hang it
         try:

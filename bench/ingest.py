@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from children import SPAWN, in_child, peak_rss_mb  # noqa: E402  (bench/children.py)
+from children import SPAWN, child_process, in_child, peak_rss_mb  # noqa: E402  (bench/children.py)
 
 
 def _cpu_seconds() -> float:
@@ -114,15 +114,13 @@ def main(argv: list[str] | None = None) -> int:
     work = args.dir or Path(tempfile.mkdtemp(prefix="pulse-bench-ingest-"))
     world_dir, drops_dir = work / "world", work / "drops"
     if not (world_dir / "world.json").exists() or not drops_dir.exists():
-        proc = SPAWN.Process(
-            target=_generate, args=(args.seed, args.members, args.weeks, str(world_dir), str(drops_dir))
-        )
+        proc = child_process(_generate, args.seed, args.members, args.weeks, str(world_dir), str(drops_dir))
         proc.start()
         proc.join()
     for stale in ("landing", "state", "wh"):
         shutil.rmtree(work / stale, ignore_errors=True)
     ready = SPAWN.Queue()
-    server = SPAWN.Process(target=_serve, args=(str(world_dir), ready), daemon=True)
+    server = child_process(_serve, str(world_dir), ready, daemon=True)
     server.start()
     url = ready.get(timeout=900)
     try:

@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (world_dir / "world.json").exists() or not drops_dir.exists():
         bench._generate(7, args.members, args.weeks, str(world_dir), str(drops_dir))
     ready = bench.SPAWN.Queue()
-    server = bench.SPAWN.Process(target=bench._serve, args=(str(world_dir), ready), daemon=True)
+    server = bench.child_process(bench._serve, str(world_dir), ready, daemon=True)
     server.start()
     url = ready.get(timeout=900)
     from ingestion.runner import ingest_source

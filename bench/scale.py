@@ -47,7 +47,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from children import SPAWN, cpu_seconds, in_child, peak_rss_mb, process_cpu_seconds  # noqa: E402  (bench/children.py)
+from children import SPAWN, child_process, cpu_seconds, in_child, peak_rss_mb, process_cpu_seconds  # noqa: E402  (bench/children.py)
 
 from pulse.sandbox.scales import SCALES  # noqa: E402
 
@@ -344,9 +344,7 @@ def _counts(config) -> dict:
 class Sandbox:
     def __init__(self, config_path: Path, world_dir: Path, cut: bool, platform: str):
         ready = SPAWN.Queue()
-        self.proc = SPAWN.Process(
-            target=_serve, args=(str(config_path), str(world_dir), cut, platform, ready), daemon=True
-        )
+        self.proc = child_process(_serve, str(config_path), str(world_dir), cut, platform, ready, daemon=True)
         self.proc.start()
         self.info = ready.get(timeout=3600)
         self._cpu_ready = process_cpu_seconds(self.proc.pid)

@@ -91,11 +91,11 @@ def _outcome(call, *args) -> tuple[list[dict] | None, str | None]:
 def _child_init(parent: int, level: int) -> None:
     """A landing process dies with its parent: a killed `pulse ingest` (SIGKILL, the OOM killer, a task timeout)
     must not leave landers writing behind the retry. It logs as its parent would: to stderr, at its level."""
-    _die_with_parent(parent)
+    die_with_parent(parent)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """Linux: the kernel kills this process when its parent exits (prctl PR_SET_PDEATHSIG). Elsewhere a daemon
     thread watches for the parent to go."""
     import signal
