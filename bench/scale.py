@@ -394,7 +394,7 @@ def _land(config_path: Path, world_dir: Path, cut: bool, week: str, part: str, p
     parts = {}
     for host, names in _platform_sources(config_path).items():
         parts[host] = progress.run(
-            f"{part}.land.{host}",
+            Progress.key(part, f"land.{host}"),
             f"{part} land {host}",
             lambda host=host, names=names: _land_platform(config_path, world_dir, cut, week, host, names),
         )
