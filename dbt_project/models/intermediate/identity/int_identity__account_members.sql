@@ -33,6 +33,7 @@ edges as materialized (
         dense_rank() over (order by identifiers.id_type, identifiers.id_value) as identifier_rank
     from {{ ref('int_identity__account_identifiers') }} as identifiers
     inner join ranked_accounts on identifiers.account_key = ranked_accounts.account_key
+    where identifiers.id_value is not null  -- a null would be one number shared by all; text keys never matched it
 ),
 
 labels_0 as materialized (
