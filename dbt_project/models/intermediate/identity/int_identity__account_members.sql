@@ -64,22 +64,15 @@ labels_0 as materialized (
         left join edges on labels_{{ i - 1 }}.account_rank = edges.account_rank
         left join identifier_labels_{{ i }} on edges.identifier_rank = identifier_labels_{{ i }}.identifier_rank
         group by labels_{{ i - 1 }}.account_rank, labels_{{ i - 1 }}.component_label
-    ),
+    ){{ ',' if not loop.last }}
 {%- endfor %}
-
-anchors as (
-    select
-        ranked_accounts.anchor_rank,
-        ranked_accounts.account_key as anchor_account_key
-    from ranked_accounts
-)
 
 select
     ranked_accounts.account_key,
-    'M' || substr(md5(anchors.anchor_account_key), 1, 15) as member_id,
-    anchors.anchor_account_key,
+    'M' || substr(md5(anchors.account_key), 1, 15) as member_id,
+    anchors.account_key as anchor_account_key,
     labels_{{ rounds + 1 }}.component_label = labels_{{ rounds }}.component_label as is_converged
 from labels_{{ rounds }}
 inner join ranked_accounts on labels_{{ rounds }}.account_rank = ranked_accounts.anchor_rank
-inner join anchors on labels_{{ rounds }}.component_label = anchors.anchor_rank
+inner join ranked_accounts as anchors on labels_{{ rounds }}.component_label = anchors.anchor_rank
 inner join labels_{{ rounds + 1 }} on labels_{{ rounds }}.account_rank = labels_{{ rounds + 1 }}.account_rank
