@@ -44,7 +44,7 @@ def child_process(target, *args, daemon: bool = False) -> mp.Process:
 
 
 def _following(parent: int, target, args) -> None:
-    from pulse.steps import die_with_parent
+    from pulse.parent_death import die_with_parent
 
     die_with_parent(parent)
     target(*args)

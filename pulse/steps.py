@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pulse.config import Config
+from pulse.parent_death import die_with_parent
 from pulse.warehouse import DuckDBWarehouse, fetch_df, open_warehouse
 from pulse.weeks import latest_complete_week, parse_week
 
@@ -93,30 +94,6 @@ def _child_init(parent: int, level: int) -> None:
     must not leave landers writing behind the retry. It logs as its parent would: to stderr, at its level."""
     die_with_parent(parent)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-
-
-def die_with_parent(parent: int) -> None:
-    """Linux: the kernel kills this process when its parent exits (prctl PR_SET_PDEATHSIG). Elsewhere a daemon
-    thread watches for the parent to go."""
-    import signal
-    import threading
-
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) != 0:  # PR_SET_PDEATHSIG
-            raise OSError(ctypes.get_errno(), "prctl")
-    except (OSError, AttributeError):
-
-        def watch() -> None:
-            while os.getppid() == parent:
-                time.sleep(0.5)
-            os._exit(1)
-
-        threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
-    if os.getppid() != parent:  # the parent went before this process could ask to follow it
-        os._exit(1)
 
 
 def load(config: Config) -> dict:
