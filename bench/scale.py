@@ -247,7 +247,7 @@ def _measure(name: str, config_path: str, week: str, sources: list[str] | None, 
         report = steps.load(config)
         detail = {"records": report["records"], "quarantined": report["quarantined"]}
     elif name == "dbt_build":
-        detail = {"summary": steps.transform(config)["summary"], "slowest": _slowest_nodes()}
+        detail = {"summary": steps.transform(config)["summary"], "slowest": _slowest_nodes(config)}
     elif name == "clv":
         steps.clv(config)
     elif name == "quality":
@@ -281,11 +281,11 @@ def _measure(name: str, config_path: str, week: str, sources: list[str] | None, 
     )
 
 
-def _slowest_nodes(n: int = 12) -> list[list]:
+def _slowest_nodes(config, n: int = 12) -> list[list]:
     """The build's slowest models and tests (dbt's run_results.json): where its time goes."""
-    from pulse.steps import DBT_PROJECT
+    from pulse.steps import dbt_target
 
-    results = json.loads((DBT_PROJECT / "target" / "run_results.json").read_text())["results"]
+    results = json.loads((dbt_target(config) / "run_results.json").read_text())["results"]
     timed = sorted(results, key=lambda r: -r["execution_time"])[:n]
     return [[".".join(r["unique_id"].split(".")[2:]), round(r["execution_time"], 2)] for r in timed]
 

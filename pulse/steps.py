@@ -151,10 +151,18 @@ def rule_vars(rules: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def dbt_target(config: Config) -> Path:
+    """dbt's target folder for this deployment (manifest, run_results.json, partial parse state), under its var_dir:
+    two deployments on one checkout (a brand on DuckDB and one on Postgres, the bench beside the demo) build at the
+    same time without writing each other's manifest. Its logs go beside it."""
+    return config.var_dir / "dbt" / "target"
+
+
 def dbt(config: Config, *args: str) -> subprocess.CompletedProcess:
     """Run a dbt command against the configured warehouse (working copy), in a subprocess so that its memory and
     global state end with it."""
     wh = open_warehouse(config)
+    target = dbt_target(config)
     env = {**os.environ, **wh.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
     env["PULSE_HASH_SALT"] = str(config["hash_salt"])
     dbt_bin = Path(sys.executable).with_name("dbt")
@@ -169,6 +177,10 @@ def dbt(config: Config, *args: str) -> subprocess.CompletedProcess:
         wh.dbt_target,
         "--vars",
         json.dumps(_dbt_vars(config)),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(target.parent / "logs"),
     ]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=DBT_PROJECT)
 

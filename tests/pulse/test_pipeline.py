@@ -52,6 +52,20 @@ def test_second_demo_adds_no_rows_anywhere(demo_twice):
     assert first["marts.community_health_weekly"] > 0
 
 
+def built_target(var_dir) -> str:
+    """The dbt target a deployment's last build ran against, read from its own run_results.json."""
+    import json
+
+    return json.loads((var_dir / "dbt" / "target" / "run_results.json").read_text())["args"]["target"]
+
+
+def test_each_deployment_keeps_its_own_dbt_target(demo_twice):
+    """dbt's manifest and run results go under the deployment's var_dir (the Postgres test below checks its own),
+    so two deployments on one checkout do not write over each other's."""
+    tmp, *_ = demo_twice
+    assert built_target(tmp / "var") == "duckdb"
+
+
 def test_clv_models_are_fitted_and_published(demo_twice):
     _, wh, first, _, _ = demo_twice
     with duckdb.connect(str(wh), read_only=True) as con:
@@ -132,6 +146,7 @@ def test_same_pipeline_on_postgres(tmp_path, postgres):
         customers = cur.fetchone()[0]
     assert weeks >= 6 and posts > 0
     assert clv_members > 0 and clv_members == customers
+    assert built_target(config.var_dir) == "postgres"
 
 
 def test_report_send_reaches_a_real_smtp_server_once_per_recipient(demo_twice, smtp_server):
