@@ -11,6 +11,7 @@ import copy
 import datetime as dt
 import os
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,11 +50,12 @@ def resolve_env(value: Any, path: str, environ: dict[str, str]) -> Any:
     return value
 
 
-class Spec:
+class Spec(ABC):
     """Checks one value; `clean` returns the value to keep or raises ConfigError at `path`."""
 
-    def clean(self, value: Any, path: str, env: dict[str, str]) -> Any:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def clean(self, value: Any, path: str, env: dict[str, str]) -> Any:
+        """The value to keep, or ConfigError naming `path`."""
 
     def default(self) -> Any:
         return None

@@ -16,7 +16,8 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from contextlib import contextmanager
+from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,25 +44,27 @@ def fetch_df(con: Any, sql: str, params: list | tuple | None = None):
         return pd.DataFrame(cur.fetchall(), columns=columns)
 
 
-class Warehouse:
+class Warehouse(ABC):
+    """What the steps need of a warehouse; DuckDBWarehouse and PostgresWarehouse are the two there are."""
+
     kind: str
     dbt_target: str
 
+    @abstractmethod
     def dbt_env(self) -> dict[str, str]:
-        raise NotImplementedError
+        """The env vars dbt's profile reads to reach this warehouse's working copy."""
 
-    @contextmanager
-    def writer(self):
-        raise NotImplementedError
-        yield
+    @abstractmethod
+    def writer(self) -> AbstractContextManager:
+        """A connection that may write the working copy (on DuckDB, the only one while it is open)."""
 
-    @contextmanager
-    def reader(self, published: bool = True):
-        raise NotImplementedError
-        yield
+    @abstractmethod
+    def reader(self, published: bool = True) -> AbstractContextManager:
+        """A read-only connection to the published warehouse, or to the working copy."""
 
+    @abstractmethod
     def publish(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """Make the working copy's marts what readers see, all at once."""
 
 
 class DuckDBWarehouse(Warehouse):
