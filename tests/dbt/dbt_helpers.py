@@ -69,9 +69,7 @@ def _parse_state(target: str, dbt_vars: dict[str, Any] | None) -> Path:
     project costs ~23 s here and a partial one ~8 s (`dbt parse` with and without `--no-partial-parse`); the
     suite runs dozens of invocations, each in a fresh target folder that would otherwise parse from nothing. dbt
     checks the state itself (vars, target, profile keys, every file's hash) and parses again whatever differs, so a
-    copied state can cost time but never change a result. The profile's values are part of that state, so a
-    DuckDB build runs beside its file and names it without its folder: the tests' files have a few names
-    (build.duckdb, pulse.duckdb) in many folders."""
+    copied state can cost time but never change a result (the profile's values are part of it: `_one_name`)."""
     key = json.dumps([target, dbt_vars], sort_keys=True, default=str)
     return PARSE_STATES / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.msgpack"
 
@@ -80,11 +78,11 @@ def _parse_state(target: str, dbt_vars: dict[str, Any] | None) -> Path:
 def _one_name(env: dict[str, str], workdir: Path):
     """dbt's parse state holds the profile's values, and DuckDB's database name (and so every parsed node's) is
     its file's name: the tests' files (build.duckdb, reddit.duckdb, ...) would each parse the project from nothing.
-    dbt is run beside a hard link named pulse.duckdb instead (the same file: every write lands in it), and yields
-    the folder to run dbt in. A file dbt creates is moved to the name the test gave. Every layer builds tables, so
-    no view keeps the name it was built under."""
+    dbt is run beside a hard link named pulse.duckdb instead (the same file: every write lands in it): yields the
+    folder to run dbt in and the env naming the link. A file dbt creates is moved to the name the test gave. Every
+    layer builds tables, so no view keeps the name it was built under."""
     if "PULSE_DUCKDB_PATH" not in env:
-        yield DBT_PROJECT
+        yield DBT_PROJECT, env
         return
     duck = Path(env["PULSE_DUCKDB_PATH"])
     beside = workdir / "duckdb-as-pulse"
@@ -93,9 +91,8 @@ def _one_name(env: dict[str, str], workdir: Path):
     link.unlink(missing_ok=True)
     if duck.exists():
         os.link(duck, link)
-    env["PULSE_DUCKDB_PATH"] = link.name
     try:
-        yield beside
+        yield beside, {**env, "PULSE_DUCKDB_PATH": link.name}
     finally:
         if link.exists() and not duck.exists():
             link.replace(duck)
@@ -134,8 +131,8 @@ def run_dbt(
         own_state.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(state, own_state)
     started = time.perf_counter()
-    with _one_name(full_env, workdir) as cwd:
-        proc = subprocess.run(args, env=full_env, cwd=cwd, capture_output=True, text=True, timeout=300)
+    with _one_name(full_env, workdir) as (cwd, run_env):
+        proc = subprocess.run(args, env=run_env, cwd=cwd, capture_output=True, text=True, timeout=300)
     if own_state.exists() and not state.exists():
         partial = state.with_suffix(f".{os.getpid()}.{id(proc)}.tmp")
         shutil.copyfile(own_state, partial)

@@ -3,6 +3,7 @@ numbers come from the marts), and the same steps on a real Postgres warehouse.""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
@@ -54,8 +55,6 @@ def test_second_demo_adds_no_rows_anywhere(demo_twice):
 
 def built_target(var_dir) -> str:
     """The dbt target a deployment's last build ran against, read from its own run_results.json."""
-    import json
-
     return json.loads((var_dir / "dbt" / "target" / "run_results.json").read_text())["args"]["target"]
 
 
