@@ -10,9 +10,13 @@
         json_bool(column, path)                  -> boolean; true/false and "true"/"false" (also 1/0)
         json_ts(column, path)                    -> timestamptz; ISO 8601 with Z or an offset (without: UTC)
         json_array(column, path)                 -> the JSON array itself (json / jsonb)
-        json_array_elements(column, path)        -> a table function for FROM, one row per element:
-            cross join {{ json_array_elements('orders._record', 'line_items') }} as line_items (value)
-          then read the element with the same macros: {{ json_int('line_items.value', 'id') }}.
+        json_array_elements(column, path)        -> the elements, in a select list: one row per element,
+          the row's other columns repeated:
+            from (select orders.*, {{ json_array_elements('orders._record', 'line_items') }} as line_item
+                  from orders) as orders
+          then read the element with the same macros: {{ json_int('orders.line_item', 'id') }}.
+          Not a lateral `cross join ... as x (value)`: DuckDB decorrelates that into a hash join on the whole
+          record (hashing and comparing every record's text) and took twice the CPU for Shopify order lines.
           Null, missing or non-array values give no rows.
 #}
 

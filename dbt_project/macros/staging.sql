@@ -4,6 +4,9 @@
     latest _extracted_at, then the greatest _batch_id, then _hash (only to make ties deterministic).
     Adds `version_rank` (always 1). Use as the `source` CTE of a staging model:
         source as ({{ latest_version(source('raw', 'discourse__posts'), 'updated_at') }}),
+    The record's `updated_at` is read in a projection below the window: DuckDB computes a repeated expression once
+    per row in a projection but not in a window's order (text_to_timestamptz names its text four times), and on
+    DuckDB each read parses the whole record (Shopify orders at ~400,000 rows: 20 s -> 5 s for this CTE).
 #}
 {% macro latest_version(relation, updated_at=none) -%}
     select ranked.*
@@ -14,13 +17,18 @@
                 partition by raw_rows._source, raw_rows._pk
                 order by
                     {% if updated_at -%}
-                    {{ json_ts('raw_rows._record', updated_at) }} desc nulls last,
+                    {{ text_to_timestamptz('raw_rows._version_updated_at') }} desc nulls last,
                     {% endif -%}
                     raw_rows._extracted_at desc nulls last,
                     raw_rows._batch_id desc nulls last,
                     raw_rows._hash desc nulls last
             ) as version_rank
-        from {{ relation }} as raw_rows
+        from (
+            select
+                versions.*{% if updated_at %},
+                {{ json_str('versions._record', updated_at) }} as _version_updated_at{% endif %}
+            from {{ relation }} as versions
+        ) as raw_rows
     ) as ranked
     where ranked.version_rank = 1
 {%- endmacro %}

@@ -56,17 +56,19 @@ checks as (
     union all
     select 'json_ts empty', {{ json_ts('records.record', 'e') }} is null from records
     union all
-    select 'json_array_elements', sum({{ json_int('elements.value', 'id') }}) = 3
-    from records
-    cross join {{ json_array_elements('records.record', 'a') }} as elements (value)
+    select 'json_array_elements', sum({{ json_int('elements.element', 'id') }}) = 3
+    from (select {{ json_array_elements('records.record', 'a') }} as element from records) as elements
     union all
     select 'json_array_elements null', count(*) = 0
-    from records
-    cross join {{ json_array_elements('records.record', 'nul') }} as elements (value)
+    from (select {{ json_array_elements('records.record', 'nul') }} as element from records) as elements
     union all
     select 'json_array_elements missing', count(*) = 0
-    from records
-    cross join {{ json_array_elements('records.record', 'missing') }} as elements (value)
+    from (select {{ json_array_elements('records.record', 'missing') }} as element from records) as elements
+    union all
+    select 'json_array_elements keeps the row', max(elements.row_id) = 'r1' and count(*) = 2
+    from (
+        select 'r1' as row_id, {{ json_array_elements('records.record', 'a') }} as element from records
+    ) as elements
 )
 
 select * from checks

@@ -10,25 +10,31 @@ source as (
 
 renamed as (
     select
-        source._source || ':' || source._pk as channel_key,
-        source._source as source_name,
-        cast({{ json_str('source._record', 'id') }} as bigint) as channel_id,
-        cast({{ json_str('source._record', 'guild_id') }} as bigint) as guild_id,
-        cast({{ json_str('overwrites.value', 'id') }} as bigint) as target_id,
-        case {{ json_int('overwrites.value', 'type') }}
+        overwrite_item_rows._source || ':' || overwrite_item_rows._pk as channel_key,
+        overwrite_item_rows._source as source_name,
+        cast({{ json_str('overwrite_item_rows._record', 'id') }} as bigint) as channel_id,
+        cast({{ json_str('overwrite_item_rows._record', 'guild_id') }} as bigint) as guild_id,
+        cast({{ json_str('overwrite_item_rows.overwrite_item', 'id') }} as bigint) as target_id,
+        case {{ json_int('overwrite_item_rows.overwrite_item', 'type') }}
             when 0 then 'role'
             when 1 then 'member'
         end as target_type,
         coalesce(
-            {{ json_str('overwrites.value', 'id') }} = {{ json_str('source._record', 'guild_id') }}, false
+            {{ json_str('overwrite_item_rows.overwrite_item', 'id') }}
+            = {{ json_str('overwrite_item_rows._record', 'guild_id') }},
+            false
         ) as is_everyone,
-        coalesce({{ json_int('overwrites.value', 'allow') }}, 0) as allow_permissions,
-        coalesce({{ json_int('overwrites.value', 'deny') }}, 0) as deny_permissions,
-        coalesce({{ json_int('overwrites.value', 'allow') }} & 1024, 0) <> 0 as allows_view_channel,
-        coalesce({{ json_int('overwrites.value', 'deny') }} & 1024, 0) <> 0 as denies_view_channel,
-        source._extracted_at as extracted_at
-    from source
-    cross join {{ json_array_elements('source._record', 'permission_overwrites') }} as overwrites (value)
+        coalesce({{ json_int('overwrite_item_rows.overwrite_item', 'allow') }}, 0) as allow_permissions,
+        coalesce({{ json_int('overwrite_item_rows.overwrite_item', 'deny') }}, 0) as deny_permissions,
+        coalesce({{ json_int('overwrite_item_rows.overwrite_item', 'allow') }} & 1024, 0) <> 0 as allows_view_channel,
+        coalesce({{ json_int('overwrite_item_rows.overwrite_item', 'deny') }} & 1024, 0) <> 0 as denies_view_channel,
+        overwrite_item_rows._extracted_at as extracted_at
+    from (
+        select
+            source.*,
+            {{ json_array_elements('source._record', 'permission_overwrites') }} as overwrite_item
+        from source
+    ) as overwrite_item_rows
 )
 
 select * from renamed

@@ -37,13 +37,17 @@ staff_roles as (
 
 member_roles as (
     select
-        source._source || ':' || source._pk as member_key,
-        source._source as source_name,
-        cast({{ json_str('source._record', 'user.id') }} as bigint) as user_id,
-        cast({{ discord_json_text('role_items.value') }} as bigint) as role_id,
-        source._extracted_at as extracted_at
-    from source
-    cross join {{ json_array_elements('source._record', 'roles') }} as role_items (value)
+        role_item_rows._source || ':' || role_item_rows._pk as member_key,
+        role_item_rows._source as source_name,
+        cast({{ json_str('role_item_rows._record', 'user.id') }} as bigint) as user_id,
+        cast({{ discord_json_text('role_item_rows.role_item') }} as bigint) as role_id,
+        role_item_rows._extracted_at as extracted_at
+    from (
+        select
+            source.*,
+            {{ json_array_elements('source._record', 'roles') }} as role_item
+        from source
+    ) as role_item_rows
 ),
 
 renamed as (

@@ -10,26 +10,30 @@ source as (
 
 renamed as (
     select
-        source._source || ':' || source._pk as message_key,
-        source._source as source_name,
-        cast({{ json_str('source._record', 'id') }} as bigint) as message_id,
+        reaction_rows._source || ':' || reaction_rows._pk as message_key,
+        reaction_rows._source as source_name,
+        cast({{ json_str('reaction_rows._record', 'id') }} as bigint) as message_id,
         coalesce(
-            {{ json_str('reactions.value', 'emoji.id') }}, {{ json_str('reactions.value', 'emoji.name') }}
+            {{ json_str('reaction_rows.reaction', 'emoji.id') }}, {{ json_str('reaction_rows.reaction', 'emoji.name') }}
         ) as emoji_key,
-        cast({{ json_str('reactions.value', 'emoji.id') }} as bigint) as emoji_id,
-        {{ json_str('reactions.value', 'emoji.name') }} as emoji_name,
-        {{ json_str('reactions.value', 'emoji.id') }} is not null as is_custom_emoji,
-        cast({{ json_int('reactions.value', 'count') }} as integer) as reaction_count,
-        cast({{ json_int('reactions.value', 'count_details.normal') }} as integer) as normal_count,
+        cast({{ json_str('reaction_rows.reaction', 'emoji.id') }} as bigint) as emoji_id,
+        {{ json_str('reaction_rows.reaction', 'emoji.name') }} as emoji_name,
+        {{ json_str('reaction_rows.reaction', 'emoji.id') }} is not null as is_custom_emoji,
+        cast({{ json_int('reaction_rows.reaction', 'count') }} as integer) as reaction_count,
+        cast({{ json_int('reaction_rows.reaction', 'count_details.normal') }} as integer) as normal_count,
         cast(
             coalesce(
-                {{ json_int('reactions.value', 'count_details.burst') }},
-                {{ json_int('reactions.value', 'burst_count') }}
+                {{ json_int('reaction_rows.reaction', 'count_details.burst') }},
+                {{ json_int('reaction_rows.reaction', 'burst_count') }}
             ) as integer
         ) as burst_count,
-        source._extracted_at as extracted_at
-    from source
-    cross join {{ json_array_elements('source._record', 'reactions') }} as reactions (value)
+        reaction_rows._extracted_at as extracted_at
+    from (
+        select
+            source.*,
+            {{ json_array_elements('source._record', 'reactions') }} as reaction
+        from source
+    ) as reaction_rows
 )
 
 select * from renamed

@@ -6,15 +6,19 @@ source as (
 
 renamed as (
     select
-        source._source || ':' || source._pk as order_key,
-        source._source as source_name,
-        {{ json_int('source._record', 'id') }} as order_id,
-        {{ json_str('discount_items.value', 'code') }} as discount_code,
-        {{ json_str('discount_items.value', 'type') }} as discount_type,
-        {{ json_num('discount_items.value', 'amount', 12, 2) }} as amount,
-        source._extracted_at as extracted_at
-    from source
-    cross join {{ json_array_elements('source._record', 'discount_codes') }} as discount_items (value)
+        discount_item_rows._source || ':' || discount_item_rows._pk as order_key,
+        discount_item_rows._source as source_name,
+        {{ json_int('discount_item_rows._record', 'id') }} as order_id,
+        {{ json_str('discount_item_rows.discount_item', 'code') }} as discount_code,
+        {{ json_str('discount_item_rows.discount_item', 'type') }} as discount_type,
+        {{ json_num('discount_item_rows.discount_item', 'amount', 12, 2) }} as amount,
+        discount_item_rows._extracted_at as extracted_at
+    from (
+        select
+            source.*,
+            {{ json_array_elements('source._record', 'discount_codes') }} as discount_item
+        from source
+    ) as discount_item_rows
 )
 
 select * from renamed

@@ -8,30 +8,41 @@ source as (
     {{ latest_version(source('raw', 'shopify__orders'), 'updated_at') }}
 ),
 
+refund_rows as (
+    select
+        source._source,
+        source._pk,
+        source._extracted_at,
+        {{ json_array_elements('source._record', 'refunds') }} as refund
+    from source
+),
+
 refund_transactions as (
     select
-        source._source as source_name,
-        source._pk as order_pk,
-        {{ json_str('refund_items.value', 'id') }} as refund_pk,
-        {{ json_str('transaction_items.value', 'kind') }} as transaction_kind,
-        {{ json_str('transaction_items.value', 'status') }} as transaction_status,
-        {{ json_num('transaction_items.value', 'amount', 12, 2) }} as transaction_amount
-    from source
-    cross join {{ json_array_elements('source._record', 'refunds') }} as refund_items (value)
-    cross join {{ json_array_elements('refund_items.value', 'transactions') }} as transaction_items (value)
+        refund_transaction_rows._source as source_name,
+        refund_transaction_rows._pk as order_pk,
+        {{ json_str('refund_transaction_rows.refund', 'id') }} as refund_pk,
+        {{ json_str('refund_transaction_rows.refund_transaction', 'kind') }} as transaction_kind,
+        {{ json_str('refund_transaction_rows.refund_transaction', 'status') }} as transaction_status,
+        {{ json_num('refund_transaction_rows.refund_transaction', 'amount', 12, 2) }} as transaction_amount
+    from (
+        select
+            refund_rows.*,
+            {{ json_array_elements('refund_rows.refund', 'transactions') }} as refund_transaction
+        from refund_rows
+    ) as refund_transaction_rows
 ),
 
 refunds as (
     select
-        source._source as source_name,
-        source._pk as order_pk,
-        {{ json_int('refund_items.value', 'id') }} as refund_id,
-        {{ json_str('refund_items.value', 'id') }} as refund_pk,
-        {{ json_ts('refund_items.value', 'created_at') }} as created_at,
-        {{ json_ts('refund_items.value', 'processed_at') }} as processed_at,
-        source._extracted_at as extracted_at
-    from source
-    cross join {{ json_array_elements('source._record', 'refunds') }} as refund_items (value)
+        refund_rows._source as source_name,
+        refund_rows._pk as order_pk,
+        {{ json_int('refund_rows.refund', 'id') }} as refund_id,
+        {{ json_str('refund_rows.refund', 'id') }} as refund_pk,
+        {{ json_ts('refund_rows.refund', 'created_at') }} as created_at,
+        {{ json_ts('refund_rows.refund', 'processed_at') }} as processed_at,
+        refund_rows._extracted_at as extracted_at
+    from refund_rows
 ),
 
 renamed as (

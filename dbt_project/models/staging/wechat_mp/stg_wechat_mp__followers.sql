@@ -19,16 +19,20 @@ profiles as (
 
 tag_lists as (
     select
-        profiles._source as source_name,
-        profiles._pk as openid,
+        tag_item_rows._source as source_name,
+        tag_item_rows._pk as openid,
         count(*) as tag_count,
         string_agg(
-            {{ wechat_json_text('tag_items.value') }}, ','
-            order by cast({{ wechat_json_text('tag_items.value') }} as bigint)
+            {{ wechat_json_text('tag_item_rows.tag_item') }}, ','
+            order by cast({{ wechat_json_text('tag_item_rows.tag_item') }} as bigint)
         ) as tag_ids
-    from profiles
-    cross join {{ json_array_elements('profiles._record', 'tagid_list') }} as tag_items (value)
-    group by profiles._source, profiles._pk
+    from (
+        select
+            profiles.*,
+            {{ json_array_elements('profiles._record', 'tagid_list') }} as tag_item
+        from profiles
+    ) as tag_item_rows
+    group by tag_item_rows._source, tag_item_rows._pk
 ),
 
 renamed as (

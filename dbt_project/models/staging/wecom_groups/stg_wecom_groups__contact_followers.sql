@@ -13,36 +13,55 @@ source as (
 
 follows as (
     select
-        source._source as source_name,
-        source._pk as contact_pk,
-        source._extracted_at,
-        follow_items.value as follow_user
-    from source
-    cross join {{ json_array_elements('source._record', 'follow_user') }} as follow_items (value)
+        follow_item_rows._source as source_name,
+        follow_item_rows._pk as contact_pk,
+        follow_item_rows._extracted_at,
+        follow_item_rows.follow_item as follow_user
+    from (
+        select
+            source.*,
+            {{ json_array_elements('source._record', 'follow_user') }} as follow_item
+        from source
+    ) as follow_item_rows
 ),
 
 tags as (
     select
-        follows.source_name,
-        follows.contact_pk,
-        {{ json_str('follows.follow_user', 'userid') }} as userid,
-        {{ wecom_sorted_list(json_str('tag_items.value', 'tag_name')) }} as tags,
-        {{ wecom_sorted_list(json_str('tag_items.value', 'tag_id')) }} as tag_ids
-    from follows
-    cross join {{ json_array_elements('follows.follow_user', 'tags') }} as tag_items (value)
-    group by follows.source_name, follows.contact_pk, {{ json_str('follows.follow_user', 'userid') }}
+        tag_item_rows.source_name,
+        tag_item_rows.contact_pk,
+        {{ json_str('tag_item_rows.follow_user', 'userid') }} as userid,
+        {{ wecom_sorted_list(json_str('tag_item_rows.tag_item', 'tag_name')) }} as tags,
+        {{ wecom_sorted_list(json_str('tag_item_rows.tag_item', 'tag_id')) }} as tag_ids
+    from (
+        select
+            follows.*,
+            {{ json_array_elements('follows.follow_user', 'tags') }} as tag_item
+        from follows
+    ) as tag_item_rows
+    group by
+        tag_item_rows.source_name,
+        tag_item_rows.contact_pk,
+        {{ json_str('tag_item_rows.follow_user', 'userid') }}
 ),
 
 mobiles as (
     select
-        follows.source_name,
-        follows.contact_pk,
-        {{ json_str('follows.follow_user', 'userid') }} as userid,
+        mobile_item_rows.source_name,
+        mobile_item_rows.contact_pk,
+        {{ json_str('mobile_item_rows.follow_user', 'userid') }} as userid,
         count(*) as remark_mobile_count,
-        {{ wecom_sorted_list(hash_contact(normalize_phone(wecom_json_text('mobile_items.value')))) }} as phone_hashes
-    from follows
-    cross join {{ json_array_elements('follows.follow_user', 'remark_mobiles') }} as mobile_items (value)
-    group by follows.source_name, follows.contact_pk, {{ json_str('follows.follow_user', 'userid') }}
+        {{ wecom_sorted_list(hash_contact(normalize_phone(wecom_json_text('mobile_item_rows.mobile_item')))) }}
+            as phone_hashes
+    from (
+        select
+            follows.*,
+            {{ json_array_elements('follows.follow_user', 'remark_mobiles') }} as mobile_item
+        from follows
+    ) as mobile_item_rows
+    group by
+        mobile_item_rows.source_name,
+        mobile_item_rows.contact_pk,
+        {{ json_str('mobile_item_rows.follow_user', 'userid') }}
 ),
 
 renamed as (

@@ -12,14 +12,18 @@ source as (
 
 follows as (
     select
-        source._source as source_name,
-        source._pk as contact_pk,
+        follow_item_rows._source as source_name,
+        follow_item_rows._pk as contact_pk,
         count(*) as follower_count,
-        min({{ wecom_epoch_ts('follow_items.value', 'createtime') }}) as first_added_at,
-        max({{ wecom_epoch_ts('follow_items.value', 'createtime') }}) as last_added_at
-    from source
-    cross join {{ json_array_elements('source._record', 'follow_user') }} as follow_items (value)
-    group by source._source, source._pk
+        min({{ wecom_epoch_ts('follow_item_rows.follow_item', 'createtime') }}) as first_added_at,
+        max({{ wecom_epoch_ts('follow_item_rows.follow_item', 'createtime') }}) as last_added_at
+    from (
+        select
+            source.*,
+            {{ json_array_elements('source._record', 'follow_user') }} as follow_item
+        from source
+    ) as follow_item_rows
+    group by follow_item_rows._source, follow_item_rows._pk
 ),
 
 renamed as (

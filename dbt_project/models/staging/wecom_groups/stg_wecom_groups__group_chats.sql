@@ -15,14 +15,18 @@ details as (
 
 members as (
     select
-        details._source as source_name,
-        details._pk as chat_pk,
+        member_item_rows._source as source_name,
+        member_item_rows._pk as chat_pk,
         count(*) as member_count,
-        count(case when {{ json_int('member_items.value', 'type') }} = 1 then 1 end) as staff_member_count,
-        count(case when {{ json_int('member_items.value', 'type') }} = 2 then 1 end) as external_member_count
-    from details
-    cross join {{ json_array_elements('details._record', 'member_list') }} as member_items (value)
-    group by details._source, details._pk
+        count(case when {{ json_int('member_item_rows.member_item', 'type') }} = 1 then 1 end) as staff_member_count,
+        count(case when {{ json_int('member_item_rows.member_item', 'type') }} = 2 then 1 end) as external_member_count
+    from (
+        select
+            details.*,
+            {{ json_array_elements('details._record', 'member_list') }} as member_item
+        from details
+    ) as member_item_rows
+    group by member_item_rows._source, member_item_rows._pk
 ),
 
 renamed as (

@@ -29,30 +29,38 @@ versions as (
 
 version_members as (
     select
-        versions.source_name,
-        versions.chat_id,
-        versions.version_number,
-        versions.extracted_at,
-        {{ json_str('versions._record', 'owner') }} as owner_userid,
-        {{ json_str('member_items.value', 'userid') }} as userid,
-        {{ json_str('member_items.value', 'join_time') }} as join_time_text,
-        cast({{ json_int('member_items.value', 'type') }} as integer) as member_type,
-        {{ json_str('member_items.value', 'unionid') }} as unionid,
-        {{ wecom_epoch_ts('member_items.value', 'join_time') }} as joined_at,
-        cast({{ json_int('member_items.value', 'join_scene') }} as integer) as join_scene,
-        {{ json_str('member_items.value', 'invitor.userid') }} as invitor_userid
-    from versions
-    cross join {{ json_array_elements('versions._record', 'member_list') }} as member_items (value)
+        member_item_rows.source_name,
+        member_item_rows.chat_id,
+        member_item_rows.version_number,
+        member_item_rows.extracted_at,
+        {{ json_str('member_item_rows._record', 'owner') }} as owner_userid,
+        {{ json_str('member_item_rows.member_item', 'userid') }} as userid,
+        {{ json_str('member_item_rows.member_item', 'join_time') }} as join_time_text,
+        cast({{ json_int('member_item_rows.member_item', 'type') }} as integer) as member_type,
+        {{ json_str('member_item_rows.member_item', 'unionid') }} as unionid,
+        {{ wecom_epoch_ts('member_item_rows.member_item', 'join_time') }} as joined_at,
+        cast({{ json_int('member_item_rows.member_item', 'join_scene') }} as integer) as join_scene,
+        {{ json_str('member_item_rows.member_item', 'invitor.userid') }} as invitor_userid
+    from (
+        select
+            versions.*,
+            {{ json_array_elements('versions._record', 'member_list') }} as member_item
+        from versions
+    ) as member_item_rows
 ),
 
 version_admins as (
     select distinct
-        versions.source_name,
-        versions.chat_id,
-        versions.version_number,
-        {{ json_str('admin_items.value', 'userid') }} as userid
-    from versions
-    cross join {{ json_array_elements('versions._record', 'admin_list') }} as admin_items (value)
+        admin_item_rows.source_name,
+        admin_item_rows.chat_id,
+        admin_item_rows.version_number,
+        {{ json_str('admin_item_rows.admin_item', 'userid') }} as userid
+    from (
+        select
+            versions.*,
+            {{ json_array_elements('versions._record', 'admin_list') }} as admin_item
+        from versions
+    ) as admin_item_rows
 ),
 
 spells as (

@@ -8,17 +8,21 @@ source as (
 
 renamed as (
     select
-        source._source || ':' || {{ json_str('coupon_lines.value', 'id') }} as order_coupon_key,
-        source._source as source_name,
-        {{ json_int('coupon_lines.value', 'id') }} as coupon_line_id,
-        {{ json_int('source._record', 'id') }} as order_id,
-        source._source || ':' || source._pk as order_key,
-        {{ json_str('coupon_lines.value', 'code') }} as discount_code,
-        {{ json_num('coupon_lines.value', 'discount', 12, 2) }} as amount,
-        {{ json_num('coupon_lines.value', 'discount_tax', 12, 2) }} as discount_tax,
-        source._extracted_at as extracted_at
-    from source
-    cross join {{ json_array_elements('source._record', 'coupon_lines') }} as coupon_lines (value)
+        coupon_line_rows._source || ':' || {{ json_str('coupon_line_rows.coupon_line', 'id') }} as order_coupon_key,
+        coupon_line_rows._source as source_name,
+        {{ json_int('coupon_line_rows.coupon_line', 'id') }} as coupon_line_id,
+        {{ json_int('coupon_line_rows._record', 'id') }} as order_id,
+        coupon_line_rows._source || ':' || coupon_line_rows._pk as order_key,
+        {{ json_str('coupon_line_rows.coupon_line', 'code') }} as discount_code,
+        {{ json_num('coupon_line_rows.coupon_line', 'discount', 12, 2) }} as amount,
+        {{ json_num('coupon_line_rows.coupon_line', 'discount_tax', 12, 2) }} as discount_tax,
+        coupon_line_rows._extracted_at as extracted_at
+    from (
+        select
+            source.*,
+            {{ json_array_elements('source._record', 'coupon_lines') }} as coupon_line
+        from source
+    ) as coupon_line_rows
 )
 
 select * from renamed

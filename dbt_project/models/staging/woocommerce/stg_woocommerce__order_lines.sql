@@ -11,28 +11,32 @@ source as (
 
 renamed as (
     select
-        source._source || ':' || {{ json_str('line_items.value', 'id') }} as order_line_key,
-        source._source as source_name,
-        {{ json_int('line_items.value', 'id') }} as order_line_id,
-        {{ json_int('source._record', 'id') }} as order_id,
-        source._source || ':' || source._pk as order_key,
-        {{ json_int('line_items.value', 'product_id') }} as product_id,
-        nullif({{ json_int('line_items.value', 'variation_id') }}, 0) as variant_id,
-        nullif({{ json_str('line_items.value', 'sku') }}, '') as sku,
-        {{ json_str('line_items.value', 'name') }} as product_title,
-        cast({{ json_int('line_items.value', 'quantity') }} as integer) as quantity,
-        {{ json_num('line_items.value', 'price', 12, 2) }} as price,
-        {{ json_num('line_items.value', 'subtotal', 12, 2) }} as subtotal,
-        {{ json_num('line_items.value', 'total', 12, 2) }} as total,
+        line_item_rows._source || ':' || {{ json_str('line_item_rows.line_item', 'id') }} as order_line_key,
+        line_item_rows._source as source_name,
+        {{ json_int('line_item_rows.line_item', 'id') }} as order_line_id,
+        {{ json_int('line_item_rows._record', 'id') }} as order_id,
+        line_item_rows._source || ':' || line_item_rows._pk as order_key,
+        {{ json_int('line_item_rows.line_item', 'product_id') }} as product_id,
+        nullif({{ json_int('line_item_rows.line_item', 'variation_id') }}, 0) as variant_id,
+        nullif({{ json_str('line_item_rows.line_item', 'sku') }}, '') as sku,
+        {{ json_str('line_item_rows.line_item', 'name') }} as product_title,
+        cast({{ json_int('line_item_rows.line_item', 'quantity') }} as integer) as quantity,
+        {{ json_num('line_item_rows.line_item', 'price', 12, 2) }} as price,
+        {{ json_num('line_item_rows.line_item', 'subtotal', 12, 2) }} as subtotal,
+        {{ json_num('line_item_rows.line_item', 'total', 12, 2) }} as total,
         cast(
-            coalesce({{ json_num('line_items.value', 'subtotal', 12, 2) }}, 0)
-            - coalesce({{ json_num('line_items.value', 'total', 12, 2) }}, 0)
+            coalesce({{ json_num('line_item_rows.line_item', 'subtotal', 12, 2) }}, 0)
+            - coalesce({{ json_num('line_item_rows.line_item', 'total', 12, 2) }}, 0)
             as numeric(12, 2)
         ) as total_discount,
-        {{ json_num('line_items.value', 'total_tax', 12, 2) }} as total_tax,
-        source._extracted_at as extracted_at
-    from source
-    cross join {{ json_array_elements('source._record', 'line_items') }} as line_items (value)
+        {{ json_num('line_item_rows.line_item', 'total_tax', 12, 2) }} as total_tax,
+        line_item_rows._extracted_at as extracted_at
+    from (
+        select
+            source.*,
+            {{ json_array_elements('source._record', 'line_items') }} as line_item
+        from source
+    ) as line_item_rows
 )
 
 select * from renamed

@@ -15,39 +15,47 @@ source as (
 attribution as (
     {#- WooCommerce's order attribution (8.5+) stores the utm tags as order meta. #}
     select
-        source._source,
-        source._pk,
+        meta_item_rows._source,
+        meta_item_rows._pk,
         max(
             case
-                when {{ json_str('meta.value', 'key') }} = '_wc_order_attribution_utm_source'
-                    then {{ json_str('meta.value', 'value') }}
+                when {{ json_str('meta_item_rows.meta_item', 'key') }} = '_wc_order_attribution_utm_source'
+                    then {{ json_str('meta_item_rows.meta_item', 'value') }}
             end
         ) as utm_source,
         max(
             case
-                when {{ json_str('meta.value', 'key') }} = '_wc_order_attribution_utm_medium'
-                    then {{ json_str('meta.value', 'value') }}
+                when {{ json_str('meta_item_rows.meta_item', 'key') }} = '_wc_order_attribution_utm_medium'
+                    then {{ json_str('meta_item_rows.meta_item', 'value') }}
             end
         ) as utm_medium,
         max(
             case
-                when {{ json_str('meta.value', 'key') }} = '_wc_order_attribution_utm_campaign'
-                    then {{ json_str('meta.value', 'value') }}
+                when {{ json_str('meta_item_rows.meta_item', 'key') }} = '_wc_order_attribution_utm_campaign'
+                    then {{ json_str('meta_item_rows.meta_item', 'value') }}
             end
         ) as utm_campaign
-    from source
-    cross join {{ json_array_elements('source._record', 'meta_data') }} as meta (value)
-    group by source._source, source._pk
+    from (
+        select
+            source.*,
+            {{ json_array_elements('source._record', 'meta_data') }} as meta_item
+        from source
+    ) as meta_item_rows
+    group by meta_item_rows._source, meta_item_rows._pk
 ),
 
 refunds as (
     select
-        source._source,
-        source._pk,
+        refund_rows._source,
+        refund_rows._pk,
         count(*) as refund_count
-    from source
-    cross join {{ json_array_elements('source._record', 'refunds') }} as refund_items (value)
-    group by source._source, source._pk
+    from (
+        select
+            source.*,
+            {{ json_array_elements('source._record', 'refunds') }} as refund
+        from source
+    ) as refund_rows
+    group by refund_rows._source, refund_rows._pk
 ),
 
 renamed as (

@@ -11,17 +11,21 @@ source as (
 
 renamed as (
     select
-        source._source || ':' || {{ json_str('refund_items.value', 'id') }} as refund_key,
-        source._source as source_name,
-        {{ json_int('refund_items.value', 'id') }} as refund_id,
-        {{ json_int('source._record', 'id') }} as order_id,
-        source._source || ':' || source._pk as order_key,
-        cast(abs({{ json_num('refund_items.value', 'total', 12, 2) }}) as numeric(12, 2)) as amount,
-        nullif({{ json_str('refund_items.value', 'reason') }}, '') as reason,
-        {{ json_ts('source._record', 'date_modified_gmt') }} as order_updated_at,
-        source._extracted_at as extracted_at
-    from source
-    cross join {{ json_array_elements('source._record', 'refunds') }} as refund_items (value)
+        refund_rows._source || ':' || {{ json_str('refund_rows.refund', 'id') }} as refund_key,
+        refund_rows._source as source_name,
+        {{ json_int('refund_rows.refund', 'id') }} as refund_id,
+        {{ json_int('refund_rows._record', 'id') }} as order_id,
+        refund_rows._source || ':' || refund_rows._pk as order_key,
+        cast(abs({{ json_num('refund_rows.refund', 'total', 12, 2) }}) as numeric(12, 2)) as amount,
+        nullif({{ json_str('refund_rows.refund', 'reason') }}, '') as reason,
+        {{ json_ts('refund_rows._record', 'date_modified_gmt') }} as order_updated_at,
+        refund_rows._extracted_at as extracted_at
+    from (
+        select
+            source.*,
+            {{ json_array_elements('source._record', 'refunds') }} as refund
+        from source
+    ) as refund_rows
 )
 
 select * from renamed

@@ -11,13 +11,17 @@ source as (
 
 items as (
     select
-        source._source,
-        source._pk,
-        source._extracted_at,
-        trade_items.value as item,
-        {{ youzan_json_in_string('trade_items.value', 'sku_properties_name') }} as sku_properties
-    from source
-    cross join {{ json_array_elements('source._record', 'full_order_info.orders') }} as trade_items (value)
+        trade_item_rows._source,
+        trade_item_rows._pk,
+        trade_item_rows._extracted_at,
+        trade_item_rows.trade_item as item,
+        {{ youzan_json_in_string('trade_item_rows.trade_item', 'sku_properties_name') }} as sku_properties
+    from (
+        select
+            source.*,
+            {{ json_array_elements('source._record', 'full_order_info.orders') }} as trade_item
+        from source
+    ) as trade_item_rows
 ),
 
 renamed as (

@@ -27,17 +27,21 @@ parsed as (
 
 items as (
     select
-        source._source,
-        source._pk,
+        item_rows._source,
+        item_rows._pk,
         count(*) as item_count,
-        cast(sum({{ youzan_int('items.value', 'num') }}) as bigint) as quantity,
+        cast(sum({{ youzan_int('item_rows.item', 'num') }}) as bigint) as quantity,
         cast(sum(
-            coalesce({{ youzan_int('items.value', 'points_price') }}, 0)
-            * coalesce({{ youzan_int('items.value', 'num') }}, 1)
+            coalesce({{ youzan_int('item_rows.item', 'points_price') }}, 0)
+            * coalesce({{ youzan_int('item_rows.item', 'num') }}, 1)
         ) as bigint) as points_used
-    from source
-    cross join {{ json_array_elements('source._record', 'full_order_info.orders') }} as items (value)
-    group by source._source, source._pk
+    from (
+        select
+            source.*,
+            {{ json_array_elements('source._record', 'full_order_info.orders') }} as item
+        from source
+    ) as item_rows
+    group by item_rows._source, item_rows._pk
 ),
 
 renamed as (
