@@ -70,17 +70,29 @@
 {%- endmacro %}
 
 {#- The paths the current model reads from `column` (a literal such as 'source._record' in its code) with a text
-    reader (`kind` 'str') or as json (`kind` 'json': json_array), sorted; [] outside a model. -#}
+    reader (`kind` 'str') or as json (`kind` 'json': json_array), sorted; [] outside a model. Readers that build
+    their paths (discord_is_bot(column, 'author') reads author.bot, author.system and author.username) are listed
+    with the fields they add: a path missing here is still read correctly, alone, at the cost of one more parse of
+    the record per row (two of Discord messages' fields and its three array lengths were). -#}
 {% macro _json_paths_read(column, kind) -%}
     {%- set code = model.get('raw_code', '') if model is defined and model is mapping else '' -%}
     {%- if not code or column not in code -%}{{ return([]) }}{%- endif -%}
     {%- if kind == 'json' -%}
-        {%- set readers = 'json_array' -%}
+        {%- set readers = {'json_array|discord_json_array_length': ['']} -%}
     {%- else -%}
-        {%- set readers = '(?:json|youzan)_(?:str|int|num|bool|ts)|youzan_json_in_string|file_ts|wechat_epoch_ts|wecom_epoch_ts' -%}
+        {%- set readers = {
+            '(?:json|youzan)_(?:str|int|num|bool|ts)|youzan_json_in_string|file_ts|wechat_epoch_ts|wecom_epoch_ts': [''],
+            'discord_is_bot': ['.bot', '.system', '.username'],
+        } -%}
     {%- endif -%}
-    {%- set pattern = '\\b(?:' ~ readers ~ ')\\(\\s*[\'"]' ~ modules.re.escape(column) ~ '[\'"]\\s*,\\s*[\'"]([^\'"]+)[\'"]' -%}
-    {{ return(modules.re.findall(pattern, code) | unique | sort | list) }}
+    {%- set paths = [] -%}
+    {%- for names, fields in readers.items() -%}
+        {%- set pattern = '\\b(?:' ~ names ~ ')\\(\\s*[\'"]' ~ modules.re.escape(column) ~ '[\'"]\\s*,\\s*[\'"]([^\'"]+)[\'"]' -%}
+        {%- for found in modules.re.findall(pattern, code) -%}
+            {%- for field in fields -%}{%- do paths.append(found ~ field) -%}{%- endfor -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(paths | unique | sort | list) }}
 {%- endmacro %}
 
 {% macro _json_path_list(paths) -%}
