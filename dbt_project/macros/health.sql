@@ -131,3 +131,24 @@
     from {{ rel }}
 )
 {%- endmacro %}
+
+
+{#- The four rollups every health fact counts in: its own community and platform, 'all' of either, and
+    ('all', 'all'). Cross joined with the facts, whose community is null where no channel covers them. #}
+{% macro health_rollup_keys() -%}
+    select
+        false as is_all_communities,
+        false as is_all_platforms
+    union all
+    select
+        false as is_all_communities,
+        true as is_all_platforms
+    union all
+    select
+        true as is_all_communities,
+        false as is_all_platforms
+    union all
+    select
+        true as is_all_communities,
+        true as is_all_platforms
+{%- endmacro %}

@@ -17,18 +17,19 @@
     'member_metrics': ['active_members', 'contributors', 'new_members', 'new_contributors', 'left_members',
                        'ugc_count', 'weighted_activity'],
     'membership_changes': ['membership_change'],
-    'window_metrics': ['mau', 'newcomers_before', 'newcomers_retained', 'casual_before', 'casual_converted'],
+    'window_deltas': ['mau_delta', 'casual_pool_delta'],
+    'window_counts': ['heavy_before', 'casual_converted', 'newcomers_before', 'newcomers_retained'],
     'inactive_metrics': ['inactive_contributors'],
     'absence_metrics': ['absence_factor'],
     'content_metrics': ['topics', 'posts', 'replies'],
     'question_metrics': ['questions', 'answered_within_24h', 'first_response_median_hours',
                          'first_response_p90_hours'],
-    'feedback_metrics': ['feedback_posts', 'negative_feedback'],
+    'feedback_weeks': ['feedback_posts', 'negative_feedback'],
     'resolution_metrics': ['negative_resolve_median_hours'],
-    'order_metrics': ['orders', 'buyers', 'revenue_sum', 'currencies', 'first_currency'],
+    'order_weeks': ['orders', 'buyers', 'revenue_sum', 'currencies', 'first_currency'],
     'campaign_metrics': ['campaigns_running'],
     'participant_metrics': ['campaign_participants'],
-    'points_metrics': ['points_issued', 'points_redeemed', 'points_expired'],
+    'points_weeks': ['points_issued', 'points_redeemed', 'points_expired'],
     'tier_metrics': ['tier_upgrades', 'tier_downgrades'],
 } %}
 {%- set columns = [] %}
@@ -40,6 +41,22 @@ member_weeks as (
     select * from {{ ref('int_health__member_weeks') }}
 ),
 
+window_weeks as (
+    select * from {{ ref('int_health__member_window_weeks') }}
+),
+
+order_weeks as (
+    select * from {{ ref('int_health__order_weeks') }}
+),
+
+feedback_weeks as (
+    select * from {{ ref('int_health__feedback_weeks') }}
+),
+
+points_weeks as (
+    select * from {{ ref('int_health__points_weeks') }}
+),
+
 events as (
     select * from {{ ref('fct_engagement_events') }}
 ),
@@ -48,24 +65,8 @@ questions as (
     select * from {{ ref('fct_questions') }}
 ),
 
-feedback_scored as (
-    select * from {{ ref('int_feedback_scored') }}
-),
-
 negative_feedback as (
     select * from {{ ref('fct_feedback') }}
-),
-
-posts_mapped as (
-    select * from {{ ref('int_posts_mapped') }}
-),
-
-channels as (
-    select * from {{ ref('int_channels_mapped') }}
-),
-
-orders as (
-    select * from {{ ref('int_orders_unified') }}
 ),
 
 campaigns as (
@@ -76,16 +77,8 @@ campaign_touches as (
     select * from {{ ref('int_campaign_touches_unioned') }}
 ),
 
-ledger as (
-    select * from {{ ref('fct_points_ledger') }}
-),
-
 tier_history as (
     select * from {{ ref('member_tier_history') }}
-),
-
-youzan_points as (
-    select * from {{ ref('stg_youzan__points') }}
 ),
 
 configured as (
@@ -94,61 +87,7 @@ configured as (
 
 -- each fact counts in its own community and platform, in 'all' of either, and in ('all', 'all')
 rollup_keys as (
-    select
-        false as is_all_communities,
-        false as is_all_platforms
-    union all
-    select
-        false as is_all_communities,
-        true as is_all_platforms
-    union all
-    select
-        true as is_all_communities,
-        false as is_all_platforms
-    union all
-    select
-        true as is_all_communities,
-        true as is_all_platforms
-),
-
--- source-level communities (a store, a subreddit, a Discord server maps as a whole) -----------------------------
-
-source_communities as (
-    select
-        channels.source_name,
-        channels.community
-    from channels
-    where channels.channel_key = channels.source_name || ':*'
-),
-
--- orders: counted ones, with the communities of their store ------------------------------------------------------
-
-counted_orders as (
-    select
-        orders.order_ref,
-        orders.platform,
-        source_communities.community,
-        {{ week_start('orders.ordered_at') }} as week_start,
-        coalesce(orders.member_id, orders.order_ref) as buyer_key,
-        orders.currency,
-        orders.net_amount
-    from orders
-    left join source_communities on orders.source_name = source_communities.source_name
-    where orders.is_counted
-),
-
-order_rollups as (
-    select distinct
-        counted_orders.week_start,
-        case when rollup_keys.is_all_communities then 'all' else counted_orders.community end as community,
-        case when rollup_keys.is_all_platforms then 'all' else counted_orders.platform end as platform,
-        counted_orders.order_ref,
-        counted_orders.buyer_key,
-        counted_orders.currency,
-        counted_orders.net_amount
-    from counted_orders
-    cross join rollup_keys
-    where rollup_keys.is_all_communities or counted_orders.community is not null
+    {{ health_rollup_keys() }}
 ),
 
 -- the weeks: first week with participation or a counted order (else with any data) to the last week with data ----
@@ -164,10 +103,10 @@ week_candidates as (
     union all
 
     select
-        min(counted_orders.week_start) as first_week,
-        max(counted_orders.week_start) as last_week,
+        min(order_weeks.week_start) as first_week,
+        max(order_weeks.week_start) as last_week,
         0 as is_fallback
-    from counted_orders
+    from order_weeks
 
     union all
 
@@ -212,45 +151,6 @@ question_rollups as (
         and (rollup_keys.is_all_communities or questions.community is not null)
 ),
 
--- feedback posts: members' posts, comments and messages (int_feedback_scored.is_feedback) in the communities
--- fct_feedback gives them (Discourse: the post's category's; Reddit and Discord: the whole source's) ------------
-
-feedback_items as (
-    select
-        feedback_scored.item_key,
-        feedback_scored.platform,
-        posts_mapped.community,
-        {{ week_start('feedback_scored.created_at') }} as week_start,
-        feedback_scored.is_negative
-    from feedback_scored
-    inner join posts_mapped on feedback_scored.item_key = 'discourse:' || posts_mapped.post_key
-    where feedback_scored.is_feedback and feedback_scored.platform = 'discourse'
-
-    union all
-
-    select
-        feedback_scored.item_key,
-        feedback_scored.platform,
-        source_communities.community,
-        {{ week_start('feedback_scored.created_at') }} as week_start,
-        feedback_scored.is_negative
-    from feedback_scored
-    left join source_communities on feedback_scored.source_name = source_communities.source_name
-    where feedback_scored.is_feedback and feedback_scored.platform <> 'discourse'
-),
-
-feedback_rollups as (
-    select distinct
-        feedback_items.week_start,
-        case when rollup_keys.is_all_communities then 'all' else feedback_items.community end as community,
-        case when rollup_keys.is_all_platforms then 'all' else feedback_items.platform end as platform,
-        feedback_items.item_key,
-        feedback_items.is_negative
-    from feedback_items
-    cross join rollup_keys
-    where rollup_keys.is_all_communities or feedback_items.community is not null
-),
-
 resolution_rollups as (
     select distinct
         cast(negative_feedback.created_week as date) as week_start,
@@ -281,71 +181,6 @@ content_rollups as (
         and (rollup_keys.is_all_communities or events.community is not null)
 ),
 
--- points: the community of the record behind each ledger row (an expiry: its lot's) ------------------------------
-
-ledger_refs as (
-    select
-        ledger.ledger_key,
-        ledger.platform,
-        ledger.entry_type,
-        ledger.points,
-        ledger.entry_date,
-        coalesce(lots.source_ref, ledger.source_ref) as record_ref
-    from ledger
-    left join ledger as lots
-        on ledger.rule = 'expiry' and ledger.source_ref = lots.ledger_key
-),
-
-record_communities as (
-    select
-        orders.order_ref as record_ref,
-        source_communities.community
-    from orders
-    inner join source_communities on orders.source_name = source_communities.source_name
-
-    union all
-
-    select
-        youzan_points.points_change_key as record_ref,
-        source_communities.community
-    from youzan_points
-    inner join source_communities on youzan_points.source_name = source_communities.source_name
-
-    union all
-
-    select
-        events.event_key as record_ref,
-        events.community
-    from events
-    where events.community is not null
-),
-
-ledger_entries as (
-    select
-        ledger_refs.ledger_key,
-        ledger_refs.platform,
-        record_communities.community,
-        {{ week_start_of_date('ledger_refs.entry_date') }} as week_start,
-        ledger_refs.entry_type,
-        ledger_refs.points
-    from ledger_refs
-    left join record_communities on ledger_refs.record_ref = record_communities.record_ref
-    where ledger_refs.entry_type in ('earn', 'redeem', 'expire')
-),
-
-ledger_rollups as (
-    select distinct
-        ledger_entries.week_start,
-        case when rollup_keys.is_all_communities then 'all' else ledger_entries.community end as community,
-        case when rollup_keys.is_all_platforms then 'all' else ledger_entries.platform end as platform,
-        ledger_entries.ledger_key,
-        ledger_entries.entry_type,
-        ledger_entries.points
-    from ledger_entries
-    cross join rollup_keys
-    where rollup_keys.is_all_communities or ledger_entries.community is not null
-),
-
 -- the (community, platform) pairs: every pair with data, and 'all' for every configured community -----------------
 
 pairs as (
@@ -357,9 +192,9 @@ pairs as (
     union
 
     select distinct
-        order_rollups.community,
-        order_rollups.platform
-    from order_rollups
+        order_weeks.community,
+        order_weeks.platform
+    from order_weeks
 
     union
 
@@ -371,9 +206,9 @@ pairs as (
     union
 
     select distinct
-        feedback_rollups.community,
-        feedback_rollups.platform
-    from feedback_rollups
+        feedback_weeks.community,
+        feedback_weeks.platform
+    from feedback_weeks
 
     union
 
@@ -441,72 +276,39 @@ membership_changes as (
         member_weeks.platform
 ),
 
--- each active member-week counts toward the 4 weeks it is in the trailing 28 days of (offsets 0-3: MAU, regular
--- now) and the 4 weeks after those (offsets 4-7: casual then); each newcomer is looked at 4 weeks later
-offsets as (
-    {%- for k in range(8) %}
-        select {{ k }} as k{{ ' union all' if not loop.last }}
-    {%- endfor %}
+-- MAU and casual members as weekly deltas (summed over the weeks in windowed; before the first week they count in
+-- it), newcomers and conversions as weekly counts (int_health__member_window_weeks)
+window_deltas as (
+    select
+        case
+            when window_weeks.week_start < week_bounds.first_week then week_bounds.first_week
+            else window_weeks.week_start
+        end as week_start,
+        window_weeks.community,
+        window_weeks.platform,
+        sum(window_weeks.mau_delta) as mau_delta,
+        sum(window_weeks.casual_pool_delta) as casual_pool_delta
+    from window_weeks
+    cross join week_bounds
+    group by
+        case
+            when window_weeks.week_start < week_bounds.first_week then week_bounds.first_week
+            else window_weeks.week_start
+        end,
+        window_weeks.community,
+        window_weeks.platform
 ),
 
-member_windows as (
+window_counts as (
     select
-        member_weeks.member_id,
-        member_weeks.community,
-        member_weeks.platform,
-        cast({{ dbt.dateadd('day', '7 * offsets.k', 'member_weeks.week_start') }} as date) as week_start,
-        offsets.k,
-        0 as is_newcomer
-    from member_weeks
-    cross join offsets
-    where member_weeks.activities > 0
-
-    union all
-
-    select
-        member_weeks.member_id,
-        member_weeks.community,
-        member_weeks.platform,
-        cast({{ dbt.dateadd('day', 28, 'member_weeks.week_start') }} as date) as week_start,
-        -1 as k,
-        1 as is_newcomer
-    from member_weeks
-    where member_weeks.week_start = member_weeks.first_week
-),
-
-member_window_flags as (
-    select
-        member_windows.week_start,
-        member_windows.community,
-        member_windows.platform,
-        max(case when member_windows.k = 0 then 1 else 0 end) as is_active_now,
-        sum(case when member_windows.k between 0 and 3 then 1 else 0 end) as active_weeks_now,
-        sum(case when member_windows.k between 4 and 7 then 1 else 0 end) as active_weeks_before,
-        max(member_windows.is_newcomer) as is_newcomer_before
-    from member_windows
-    group by member_windows.member_id, member_windows.week_start, member_windows.community, member_windows.platform
-),
-
-window_metrics as (
-    select
-        member_window_flags.week_start,
-        member_window_flags.community,
-        member_window_flags.platform,
-        sum(case when member_window_flags.active_weeks_now > 0 then 1 else 0 end) as mau,
-        sum(member_window_flags.is_newcomer_before) as newcomers_before,
-        sum(member_window_flags.is_newcomer_before * member_window_flags.is_active_now) as newcomers_retained,
-        sum(case when member_window_flags.active_weeks_before between 1 and 2 then 1 else 0 end) as casual_before,
-        sum(
-            case
-                when
-                    member_window_flags.active_weeks_before between 1 and 2
-                    and member_window_flags.active_weeks_now >= 3
-                    then 1
-                else 0
-            end
-        ) as casual_converted
-    from member_window_flags
-    group by member_window_flags.week_start, member_window_flags.community, member_window_flags.platform
+        window_weeks.week_start,
+        window_weeks.community,
+        window_weeks.platform,
+        window_weeks.heavy_before,
+        window_weeks.casual_converted,
+        window_weeks.newcomers_before,
+        window_weeks.newcomers_retained
+    from window_weeks
 ),
 
 -- a contributor turns inactive 4 weeks after their last contribution (none in the 4 weeks since)
@@ -603,17 +405,6 @@ question_metrics as (
     group by question_ranked.week_start, question_ranked.community, question_ranked.platform
 ),
 
-feedback_metrics as (
-    select
-        feedback_rollups.week_start,
-        feedback_rollups.community,
-        feedback_rollups.platform,
-        count(*) as feedback_posts,
-        sum(case when feedback_rollups.is_negative then 1 else 0 end) as negative_feedback
-    from feedback_rollups
-    group by feedback_rollups.week_start, feedback_rollups.community, feedback_rollups.platform
-),
-
 {{ ranked_hours(
     'resolution_ranked', 'resolution_rollups', 'cast(resolution_rollups.resolution_hours as numeric(18, 6))'
 ) }},
@@ -626,20 +417,6 @@ resolution_metrics as (
         {{ exact_percentile('resolution_ranked', 0.5) }} as negative_resolve_median_hours
     from resolution_ranked
     group by resolution_ranked.week_start, resolution_ranked.community, resolution_ranked.platform
-),
-
-order_metrics as (
-    select
-        order_rollups.week_start,
-        order_rollups.community,
-        order_rollups.platform,
-        count(*) as orders,
-        count(distinct order_rollups.buyer_key) as buyers,
-        sum(order_rollups.net_amount) as revenue_sum,
-        count(distinct order_rollups.currency) as currencies,
-        min(order_rollups.currency) as first_currency
-    from order_rollups
-    group by order_rollups.week_start, order_rollups.community, order_rollups.platform
 ),
 
 campaign_weeks as (
@@ -706,20 +483,6 @@ participant_metrics as (
         count(distinct participations.member_id) as campaign_participants
     from participations
     group by participations.week_start
-),
-
-points_metrics as (
-    select
-        ledger_rollups.week_start,
-        ledger_rollups.community,
-        ledger_rollups.platform,
-        sum(case when ledger_rollups.entry_type = 'earn' then ledger_rollups.points else 0 end) as points_issued,
-        -sum(case when ledger_rollups.entry_type = 'redeem' then ledger_rollups.points else 0 end)
-            as points_redeemed,
-        -sum(case when ledger_rollups.entry_type = 'expire' then ledger_rollups.points else 0 end)
-            as points_expired
-    from ledger_rollups
-    group by ledger_rollups.week_start, ledger_rollups.community, ledger_rollups.platform
 ),
 
 -- a tier change counts in every community the member has been in by its week (and in 'all')
@@ -809,6 +572,16 @@ windowed as (
             order by combined.week_start
             rows between unbounded preceding and current row
         ) as members_total,
+        cast(sum(combined.mau_delta) over (
+            partition by combined.community, combined.platform
+            order by combined.week_start
+            rows between unbounded preceding and current row
+        ) as bigint) as mau,
+        cast(sum(combined.casual_pool_delta) over (
+            partition by combined.community, combined.platform
+            order by combined.week_start
+            rows between unbounded preceding and current row
+        ) - combined.heavy_before as bigint) as casual_before,
         lag(combined.weighted_activity) over (
             partition by combined.community, combined.platform order by combined.week_start
         ) as previous_weighted_activity,
