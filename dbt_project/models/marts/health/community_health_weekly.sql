@@ -6,7 +6,10 @@
 
     Built as one aggregate over a union of per-metric fragments, each already at (week_start, community,
     platform) grain, then window functions over the contiguous weeks: no join of two aggregates (Postgres, without
-    statistics on CTEs, would join them by nested loop; see fct_campaign_audience).
+    statistics on CTEs, would join them by nested loop; see fct_campaign_audience). The largest families come
+    already at that grain from their own models (int_health__member_window_weeks, __order_weeks, __feedback_weeks,
+    __points_weeks): as CTEs of this one query they ran out of a 4 GB memory_limit together at L (1 M members).
+    MAU and the casual members of w-7..w-4 arrive as weekly changes and are summed over the weeks in `windowed`.
 #}
 {%- set health = var('health') %}
 {%- set weights = health['weights'] %}
