@@ -152,3 +152,14 @@
         true as is_all_communities,
         true as is_all_platforms
 {%- endmacro %}
+
+
+{#- The communities that take a whole source (a store, a subreddit, a Discord server, a Youzan shop): the channels
+    mapped as `<source>:*`. One row per source and community; a source may map to several. -#}
+{% macro health_source_communities(channels) -%}
+    select
+        {{ channels }}.source_name,
+        {{ channels }}.community
+    from {{ channels }}
+    where {{ channels }}.channel_key = {{ channels }}.source_name || ':*'
+{%- endmacro %}

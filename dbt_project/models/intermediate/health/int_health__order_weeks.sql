@@ -22,11 +22,7 @@ channels as (
 ),
 
 source_communities as (
-    select
-        channels.source_name,
-        channels.community
-    from channels
-    where channels.channel_key = channels.source_name || ':*'
+    {{ health_source_communities('channels') }}
 ),
 
 counted_orders as (

@@ -46,11 +46,7 @@ events as (
 ),
 
 source_communities as (
-    select
-        channels.source_name,
-        channels.community
-    from channels
-    where channels.channel_key = channels.source_name || ':*'
+    {{ health_source_communities('channels') }}
 ),
 
 -- the record behind each ledger row: an expiry's is its lot's
