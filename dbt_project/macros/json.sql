@@ -10,14 +10,13 @@
         json_bool(column, path)                  -> boolean; true/false and "true"/"false" (also 1/0)
         json_ts(column, path)                    -> timestamptz; ISO 8601 with Z or an offset (without: UTC)
         json_array(column, path)                 -> the JSON array itself (json / jsonb)
-        json_array_elements(column, path)        -> the elements, in a select list: one row per element,
-          the row's other columns repeated:
-            from (select orders.*, {{ json_array_elements('orders._record', 'line_items') }} as line_item
-                  from orders) as orders
-          then read the element with the same macros: {{ json_int('orders.line_item', 'id') }}.
-          Not a lateral `cross join ... as x (value)`: DuckDB decorrelates that into a hash join on the whole
-          record (hashing and comparing every record's text) and took twice the CPU for Shopify order lines.
+        json_array_rows(relation, column, path, element)
+                                                 -> a derived table: one row per element of the array, the
+          relation's columns repeated and the element as `element`:
+            from {{ json_array_rows('orders', '_record', 'line_items', 'line_item') }} as line_item_rows
+          then read the element with the same macros: {{ json_int('line_item_rows.line_item', 'id') }}.
           Null, missing or non-array values give no rows.
+        json_array_elements(column, path)        -> the elements, in a select list (what json_array_rows does).
 #}
 
 {% macro _json_path_duckdb(path) -%}
@@ -169,6 +168,19 @@
     ({{ column }} #> '{{ _json_path_postgres(path) }}')
 {%- endmacro %}
 
+
+{#- The elements in a select list, not a lateral `cross join ... as x (value)`: DuckDB decorrelates that into a
+    distinct of every parent record and a hash join on the record itself (hashing and comparing each record's
+    text), which took twice the CPU for Shopify order lines (docs/benchmarks.md). Postgres runs the same
+    set-returning function in the select list. -#}
+{% macro json_array_rows(relation, column, path, element) -%}
+    (
+        select
+            {{ relation }}.*,
+            {{ json_array_elements(relation ~ '.' ~ column, path) }} as {{ element }}
+        from {{ relation }}
+    )
+{%- endmacro %}
 
 {% macro json_array_elements(column, path) -%}
     {{ return(adapter.dispatch('json_array_elements', 'community_pulse')(column, path)) }}

@@ -1,4 +1,4 @@
-{#- json_str / json_int / json_num / json_bool / json_ts / json_array_elements on the shapes the APIs send.
+{#- json_str / json_int / json_num / json_bool / json_ts / json_array_elements / json_array_rows on the shapes the APIs send.
     Returns the wrong rows. -#}
 {%- set json_type = 'jsonb' if target.type == 'postgres' else 'json' -%}
 
@@ -10,6 +10,13 @@ records as (
         values
         ('{"s": "598.94", "n": 598.94, "i": 42, "t": true, "ts": "false", "f": false, "z": "2020-01-25T02:10:07.971Z", "o": "2008-01-10T11:00:00-05:00", "naive": "2026-03-01T10:00:00", "e": "", "nul": null, "a": [{"id": 1, "v": "x"}, {"id": 2, "v": "y"}], "deep": {"list": [{"user_id": 7}]}}')
     ) as records (record_text)
+),
+
+labelled as (
+    select
+        'r1' as row_id,
+        records.record
+    from records
 ),
 
 checks as (
@@ -65,10 +72,13 @@ checks as (
     select 'json_array_elements missing', count(*) = 0
     from (select {{ json_array_elements('records.record', 'missing') }} as element from records) as elements
     union all
-    select 'json_array_elements keeps the row', max(elements.row_id) = 'r1' and count(*) = 2
-    from (
-        select 'r1' as row_id, {{ json_array_elements('records.record', 'a') }} as element from records
-    ) as elements
+    select
+        'json_array_rows keeps the row',
+        max(elements.row_id) = 'r1' and count(*) = 2 and sum({{ json_int('elements.element', 'id') }}) = 3
+    from {{ json_array_rows('labelled', 'record', 'a', 'element') }} as elements
+    union all
+    select 'json_array_rows null', count(*) = 0
+    from {{ json_array_rows('labelled', 'record', 'nul', 'element') }} as elements
 )
 
 select * from checks

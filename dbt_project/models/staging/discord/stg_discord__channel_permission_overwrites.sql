@@ -29,12 +29,7 @@ renamed as (
         coalesce({{ json_int('overwrite_item_rows.overwrite_item', 'allow') }} & 1024, 0) <> 0 as allows_view_channel,
         coalesce({{ json_int('overwrite_item_rows.overwrite_item', 'deny') }} & 1024, 0) <> 0 as denies_view_channel,
         overwrite_item_rows._extracted_at as extracted_at
-    from (
-        select
-            source.*,
-            {{ json_array_elements('source._record', 'permission_overwrites') }} as overwrite_item
-        from source
-    ) as overwrite_item_rows
+    from {{ json_array_rows('source', '_record', 'permission_overwrites', 'overwrite_item') }} as overwrite_item_rows
 )
 
 select * from renamed

@@ -42,12 +42,7 @@ member_roles as (
         cast({{ json_str('role_item_rows._record', 'user.id') }} as bigint) as user_id,
         cast({{ discord_json_text('role_item_rows.role_item') }} as bigint) as role_id,
         role_item_rows._extracted_at as extracted_at
-    from (
-        select
-            source.*,
-            {{ json_array_elements('source._record', 'roles') }} as role_item
-        from source
-    ) as role_item_rows
+    from {{ json_array_rows('source', '_record', 'roles', 'role_item') }} as role_item_rows
 ),
 
 renamed as (

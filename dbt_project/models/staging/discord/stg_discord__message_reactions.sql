@@ -28,12 +28,7 @@ renamed as (
             ) as integer
         ) as burst_count,
         reaction_rows._extracted_at as extracted_at
-    from (
-        select
-            source.*,
-            {{ json_array_elements('source._record', 'reactions') }} as reaction
-        from source
-    ) as reaction_rows
+    from {{ json_array_rows('source', '_record', 'reactions', 'reaction') }} as reaction_rows
 )
 
 select * from renamed

@@ -13,12 +13,7 @@ renamed as (
         {{ json_str('discount_item_rows.discount_item', 'type') }} as discount_type,
         {{ json_num('discount_item_rows.discount_item', 'amount', 12, 2) }} as amount,
         discount_item_rows._extracted_at as extracted_at
-    from (
-        select
-            source.*,
-            {{ json_array_elements('source._record', 'discount_codes') }} as discount_item
-        from source
-    ) as discount_item_rows
+    from {{ json_array_rows('source', '_record', 'discount_codes', 'discount_item') }} as discount_item_rows
 )
 
 select * from renamed

@@ -20,12 +20,7 @@ renamed as (
         {{ json_num('line_item_rows.line_item', 'price', 12, 2) }} as price,
         coalesce({{ json_num('line_item_rows.line_item', 'total_discount', 12, 2) }}, 0) as total_discount,
         line_item_rows._extracted_at as extracted_at
-    from (
-        select
-            source.*,
-            {{ json_array_elements('source._record', 'line_items') }} as line_item
-        from source
-    ) as line_item_rows
+    from {{ json_array_rows('source', '_record', 'line_items', 'line_item') }} as line_item_rows
 )
 
 select * from renamed

@@ -25,12 +25,7 @@ refund_transactions as (
         {{ json_str('refund_transaction_rows.refund_transaction', 'kind') }} as transaction_kind,
         {{ json_str('refund_transaction_rows.refund_transaction', 'status') }} as transaction_status,
         {{ json_num('refund_transaction_rows.refund_transaction', 'amount', 12, 2) }} as transaction_amount
-    from (
-        select
-            refund_rows.*,
-            {{ json_array_elements('refund_rows.refund', 'transactions') }} as refund_transaction
-        from refund_rows
-    ) as refund_transaction_rows
+    from {{ json_array_rows('refund_rows', 'refund', 'transactions', 'refund_transaction') }} as refund_transaction_rows
 ),
 
 refunds as (

@@ -26,12 +26,7 @@ tag_lists as (
             {{ wechat_json_text('tag_item_rows.tag_item') }}, ','
             order by cast({{ wechat_json_text('tag_item_rows.tag_item') }} as bigint)
         ) as tag_ids
-    from (
-        select
-            profiles.*,
-            {{ json_array_elements('profiles._record', 'tagid_list') }} as tag_item
-        from profiles
-    ) as tag_item_rows
+    from {{ json_array_rows('profiles', '_record', 'tagid_list', 'tag_item') }} as tag_item_rows
     group by tag_item_rows._source, tag_item_rows._pk
 ),
 

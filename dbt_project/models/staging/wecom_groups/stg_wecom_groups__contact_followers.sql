@@ -17,12 +17,7 @@ follows as (
         follow_item_rows._pk as contact_pk,
         follow_item_rows._extracted_at,
         follow_item_rows.follow_item as follow_user
-    from (
-        select
-            source.*,
-            {{ json_array_elements('source._record', 'follow_user') }} as follow_item
-        from source
-    ) as follow_item_rows
+    from {{ json_array_rows('source', '_record', 'follow_user', 'follow_item') }} as follow_item_rows
 ),
 
 tags as (
@@ -32,12 +27,7 @@ tags as (
         {{ json_str('tag_item_rows.follow_user', 'userid') }} as userid,
         {{ wecom_sorted_list(json_str('tag_item_rows.tag_item', 'tag_name')) }} as tags,
         {{ wecom_sorted_list(json_str('tag_item_rows.tag_item', 'tag_id')) }} as tag_ids
-    from (
-        select
-            follows.*,
-            {{ json_array_elements('follows.follow_user', 'tags') }} as tag_item
-        from follows
-    ) as tag_item_rows
+    from {{ json_array_rows('follows', 'follow_user', 'tags', 'tag_item') }} as tag_item_rows
     group by
         tag_item_rows.source_name,
         tag_item_rows.contact_pk,
@@ -52,12 +42,7 @@ mobiles as (
         count(*) as remark_mobile_count,
         {{ wecom_sorted_list(hash_contact(normalize_phone(wecom_json_text('mobile_item_rows.mobile_item')))) }}
             as phone_hashes
-    from (
-        select
-            follows.*,
-            {{ json_array_elements('follows.follow_user', 'remark_mobiles') }} as mobile_item
-        from follows
-    ) as mobile_item_rows
+    from {{ json_array_rows('follows', 'follow_user', 'remark_mobiles', 'mobile_item') }} as mobile_item_rows
     group by
         mobile_item_rows.source_name,
         mobile_item_rows.contact_pk,

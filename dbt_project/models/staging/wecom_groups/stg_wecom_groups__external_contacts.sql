@@ -17,12 +17,7 @@ follows as (
         count(*) as follower_count,
         min({{ wecom_epoch_ts('follow_item_rows.follow_item', 'createtime') }}) as first_added_at,
         max({{ wecom_epoch_ts('follow_item_rows.follow_item', 'createtime') }}) as last_added_at
-    from (
-        select
-            source.*,
-            {{ json_array_elements('source._record', 'follow_user') }} as follow_item
-        from source
-    ) as follow_item_rows
+    from {{ json_array_rows('source', '_record', 'follow_user', 'follow_item') }} as follow_item_rows
     group by follow_item_rows._source, follow_item_rows._pk
 ),
 

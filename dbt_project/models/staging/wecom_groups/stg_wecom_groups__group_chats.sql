@@ -20,12 +20,7 @@ members as (
         count(*) as member_count,
         count(case when {{ json_int('member_item_rows.member_item', 'type') }} = 1 then 1 end) as staff_member_count,
         count(case when {{ json_int('member_item_rows.member_item', 'type') }} = 2 then 1 end) as external_member_count
-    from (
-        select
-            details.*,
-            {{ json_array_elements('details._record', 'member_list') }} as member_item
-        from details
-    ) as member_item_rows
+    from {{ json_array_rows('details', '_record', 'member_list', 'member_item') }} as member_item_rows
     group by member_item_rows._source, member_item_rows._pk
 ),
 

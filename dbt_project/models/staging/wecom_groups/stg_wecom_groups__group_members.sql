@@ -41,12 +41,7 @@ version_members as (
         {{ wecom_epoch_ts('member_item_rows.member_item', 'join_time') }} as joined_at,
         cast({{ json_int('member_item_rows.member_item', 'join_scene') }} as integer) as join_scene,
         {{ json_str('member_item_rows.member_item', 'invitor.userid') }} as invitor_userid
-    from (
-        select
-            versions.*,
-            {{ json_array_elements('versions._record', 'member_list') }} as member_item
-        from versions
-    ) as member_item_rows
+    from {{ json_array_rows('versions', '_record', 'member_list', 'member_item') }} as member_item_rows
 ),
 
 version_admins as (
@@ -55,12 +50,7 @@ version_admins as (
         admin_item_rows.chat_id,
         admin_item_rows.version_number,
         {{ json_str('admin_item_rows.admin_item', 'userid') }} as userid
-    from (
-        select
-            versions.*,
-            {{ json_array_elements('versions._record', 'admin_list') }} as admin_item
-        from versions
-    ) as admin_item_rows
+    from {{ json_array_rows('versions', '_record', 'admin_list', 'admin_item') }} as admin_item_rows
 ),
 
 spells as (

@@ -17,12 +17,7 @@ renamed as (
         {{ json_num('coupon_line_rows.coupon_line', 'discount', 12, 2) }} as amount,
         {{ json_num('coupon_line_rows.coupon_line', 'discount_tax', 12, 2) }} as discount_tax,
         coupon_line_rows._extracted_at as extracted_at
-    from (
-        select
-            source.*,
-            {{ json_array_elements('source._record', 'coupon_lines') }} as coupon_line
-        from source
-    ) as coupon_line_rows
+    from {{ json_array_rows('source', '_record', 'coupon_lines', 'coupon_line') }} as coupon_line_rows
 )
 
 select * from renamed

@@ -35,12 +35,7 @@ attribution as (
                     then {{ json_str('meta_item_rows.meta_item', 'value') }}
             end
         ) as utm_campaign
-    from (
-        select
-            source.*,
-            {{ json_array_elements('source._record', 'meta_data') }} as meta_item
-        from source
-    ) as meta_item_rows
+    from {{ json_array_rows('source', '_record', 'meta_data', 'meta_item') }} as meta_item_rows
     group by meta_item_rows._source, meta_item_rows._pk
 ),
 
@@ -49,12 +44,7 @@ refunds as (
         refund_rows._source,
         refund_rows._pk,
         count(*) as refund_count
-    from (
-        select
-            source.*,
-            {{ json_array_elements('source._record', 'refunds') }} as refund
-        from source
-    ) as refund_rows
+    from {{ json_array_rows('source', '_record', 'refunds', 'refund') }} as refund_rows
     group by refund_rows._source, refund_rows._pk
 ),
 

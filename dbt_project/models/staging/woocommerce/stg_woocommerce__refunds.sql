@@ -20,12 +20,7 @@ renamed as (
         nullif({{ json_str('refund_rows.refund', 'reason') }}, '') as reason,
         {{ json_ts('refund_rows._record', 'date_modified_gmt') }} as order_updated_at,
         refund_rows._extracted_at as extracted_at
-    from (
-        select
-            source.*,
-            {{ json_array_elements('source._record', 'refunds') }} as refund
-        from source
-    ) as refund_rows
+    from {{ json_array_rows('source', '_record', 'refunds', 'refund') }} as refund_rows
 )
 
 select * from renamed

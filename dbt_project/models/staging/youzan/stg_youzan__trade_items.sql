@@ -16,12 +16,7 @@ items as (
         trade_item_rows._extracted_at,
         trade_item_rows.trade_item as item,
         {{ youzan_json_in_string('trade_item_rows.trade_item', 'sku_properties_name') }} as sku_properties
-    from (
-        select
-            source.*,
-            {{ json_array_elements('source._record', 'full_order_info.orders') }} as trade_item
-        from source
-    ) as trade_item_rows
+    from {{ json_array_rows('source', '_record', 'full_order_info.orders', 'trade_item') }} as trade_item_rows
 ),
 
 renamed as (

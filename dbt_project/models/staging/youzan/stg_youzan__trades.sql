@@ -35,12 +35,7 @@ items as (
             coalesce({{ youzan_int('item_rows.item', 'points_price') }}, 0)
             * coalesce({{ youzan_int('item_rows.item', 'num') }}, 1)
         ) as bigint) as points_used
-    from (
-        select
-            source.*,
-            {{ json_array_elements('source._record', 'full_order_info.orders') }} as item
-        from source
-    ) as item_rows
+    from {{ json_array_rows('source', '_record', 'full_order_info.orders', 'item') }} as item_rows
     group by item_rows._source, item_rows._pk
 ),
 
