@@ -19,6 +19,8 @@
     - newcomers_before(w) = members whose first week there is w-4; newcomers_retained(w) = those active in w.
 -#}
 {%- set lags = range(1, 8) %}
+{%- set metrics = ['mau_delta', 'casual_pool_delta', 'heavy_before', 'casual_converted', 'newcomers_before',
+                   'newcomers_retained'] %}
 {%- set series = 'member_weeks.member_id, member_weeks.community, member_weeks.platform' %}
 
 with
@@ -76,8 +78,9 @@ candidate_weeks as (
 
 -- noqa: enable=LT02
 
-fragments as (
-    -- the weeks an active week adds to the member's MAU cover: from max(a, previous + 4) to a + 3
+-- the weeks an active week adds to the member's MAU cover, from max(a, previous + 4) to a + 3: +1 where they
+-- start, -1 after them
+cover_changes as (
     select
         cast(
             case
@@ -88,12 +91,7 @@ fragments as (
         ) as week_start,
         active_weeks.community,
         active_weeks.platform,
-        1 as mau_delta,
-        0 as casual_pool_delta,
-        0 as heavy_before,
-        0 as casual_converted,
-        0 as newcomers_before,
-        0 as newcomers_retained
+        1 as cover_change
     from active_weeks
 
     union all
@@ -102,48 +100,30 @@ fragments as (
         cast({{ dbt.dateadd('day', 28, 'active_weeks.week_start') }} as date) as week_start,
         active_weeks.community,
         active_weeks.platform,
-        -1 as mau_delta,
-        0 as casual_pool_delta,
-        0 as heavy_before,
-        0 as casual_converted,
-        0 as newcomers_before,
-        0 as newcomers_retained
+        -1 as cover_change
     from active_weeks
+),
+
+-- one row per (week, community, platform, metric, amount); summed per metric below
+fragments as (
+    select
+        cover_changes.week_start,
+        cover_changes.community,
+        cover_changes.platform,
+        'mau_delta' as metric,
+        cover_changes.cover_change as amount
+    from cover_changes
 
     union all
 
     -- the same cover 4 weeks later: the members active in w-7..w-4
     select
-        cast(
-            case
-                when active_weeks.weeks_since_1 is null or active_weeks.weeks_since_1 >= 4
-                    then {{ dbt.dateadd('day', 28, 'active_weeks.week_start') }}
-                else {{ dbt.dateadd('day', '7 * (8 - active_weeks.weeks_since_1)', 'active_weeks.week_start') }}
-            end as date
-        ) as week_start,
-        active_weeks.community,
-        active_weeks.platform,
-        0 as mau_delta,
-        1 as casual_pool_delta,
-        0 as heavy_before,
-        0 as casual_converted,
-        0 as newcomers_before,
-        0 as newcomers_retained
-    from active_weeks
-
-    union all
-
-    select
-        cast({{ dbt.dateadd('day', 56, 'active_weeks.week_start') }} as date) as week_start,
-        active_weeks.community,
-        active_weeks.platform,
-        0 as mau_delta,
-        -1 as casual_pool_delta,
-        0 as heavy_before,
-        0 as casual_converted,
-        0 as newcomers_before,
-        0 as newcomers_retained
-    from active_weeks
+        cast({{ dbt.dateadd('day', 28, 'cover_changes.week_start') }} as date) as week_start,
+        cover_changes.community,
+        cover_changes.platform,
+        'casual_pool_delta' as metric,
+        cover_changes.cover_change as amount
+    from cover_changes
 
     union all
 
@@ -152,12 +132,8 @@ fragments as (
         cast({{ dbt.dateadd('day', 28, 'candidate_weeks.week_start') }} as date) as week_start,
         candidate_weeks.community,
         candidate_weeks.platform,
-        0 as mau_delta,
-        0 as casual_pool_delta,
-        1 as heavy_before,
-        0 as casual_converted,
-        0 as newcomers_before,
-        0 as newcomers_retained
+        'heavy_before' as metric,
+        1 as amount
     from candidate_weeks
     where candidate_weeks.active_weeks_now >= 3
 
@@ -168,12 +144,8 @@ fragments as (
         candidate_weeks.week_start,
         candidate_weeks.community,
         candidate_weeks.platform,
-        0 as mau_delta,
-        0 as casual_pool_delta,
-        0 as heavy_before,
-        1 as casual_converted,
-        0 as newcomers_before,
-        0 as newcomers_retained
+        'casual_converted' as metric,
+        1 as amount
     from candidate_weeks
     where candidate_weeks.active_weeks_now >= 3 and candidate_weeks.active_weeks_before between 1 and 2
 
@@ -183,12 +155,8 @@ fragments as (
         cast({{ dbt.dateadd('day', 28, 'member_weeks.week_start') }} as date) as week_start,
         member_weeks.community,
         member_weeks.platform,
-        0 as mau_delta,
-        0 as casual_pool_delta,
-        0 as heavy_before,
-        0 as casual_converted,
-        1 as newcomers_before,
-        0 as newcomers_retained
+        'newcomers_before' as metric,
+        1 as amount
     from member_weeks
     where member_weeks.week_start = member_weeks.first_week
 
@@ -198,33 +166,34 @@ fragments as (
         member_weeks.week_start,
         member_weeks.community,
         member_weeks.platform,
-        0 as mau_delta,
-        0 as casual_pool_delta,
-        0 as heavy_before,
-        0 as casual_converted,
-        0 as newcomers_before,
-        1 as newcomers_retained
+        'newcomers_retained' as metric,
+        1 as amount
     from member_weeks
     where
         member_weeks.activities > 0
         and member_weeks.week_start = cast({{ dbt.dateadd('day', 28, 'member_weeks.first_week') }} as date)
-)
+),
 
-select
-    fragments.week_start,
-    fragments.community,
-    fragments.platform,
-    cast(sum(fragments.mau_delta) as bigint) as mau_delta,
-    cast(sum(fragments.casual_pool_delta) as bigint) as casual_pool_delta,
-    cast(sum(fragments.heavy_before) as bigint) as heavy_before,
-    cast(sum(fragments.casual_converted) as bigint) as casual_converted,
-    cast(sum(fragments.newcomers_before) as bigint) as newcomers_before,
-    cast(sum(fragments.newcomers_retained) as bigint) as newcomers_retained
-from fragments
-group by fragments.week_start, fragments.community, fragments.platform
-having
-    sum(fragments.mau_delta) <> 0
-    or sum(fragments.casual_pool_delta) <> 0
-    or sum(fragments.heavy_before) > 0
-    or sum(fragments.casual_converted) > 0
-    or sum(fragments.newcomers_before) > 0
+-- noqa: disable=LT02
+sums as (
+    select
+        fragments.week_start,
+        fragments.community,
+        fragments.platform,
+        {%- for metric in metrics %}
+        cast(sum(case when fragments.metric = '{{ metric }}' then fragments.amount else 0 end) as bigint)
+            as {{ metric }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from fragments
+    group by fragments.week_start, fragments.community, fragments.platform
+)
+-- noqa: enable=LT02
+
+-- weeks where nothing changes (a cover ending where the next one starts) have no row
+select sums.* from sums
+where
+    sums.mau_delta <> 0
+    or sums.casual_pool_delta <> 0
+    or sums.heavy_before > 0
+    or sums.casual_converted > 0
+    or sums.newcomers_before > 0
