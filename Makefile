@@ -25,8 +25,11 @@ $(STAMP): requirements.lock pyproject.toml
 demo: $(STAMP)
 	$(BIN)/pulse demo
 
+# Two worker processes (pytest-xdist): the modules sharing a minutes-long session fixture run on one worker, the
+# costliest first (tests/conftest.py). TEST_WORKERS=0 runs the suite in this process.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 # Airflow standalone (LocalExecutor, SQLite metadata, logs and mail under var/airflow/) on the demo: the demo config
 # with mail to a local SMTP server that files every message under var/airflow/mailbox/ (Maildir), the sandbox serving

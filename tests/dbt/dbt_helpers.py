@@ -4,7 +4,6 @@ the partial-parse state an earlier invocation left for the same target and vars 
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import hashlib
 import json
@@ -12,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,10 +58,6 @@ class DbtRun:
         ]
 
 
-PARSE_STATES = Path(tempfile.mkdtemp(prefix="pulse-dbt-parse-"))
-atexit.register(shutil.rmtree, PARSE_STATES, ignore_errors=True)
-
-
 def _parse_state(target: str, dbt_vars: dict[str, Any] | None) -> Path:
     """Where this session keeps dbt's partial_parse.msgpack for one target and set of vars. A full parse of the
     project costs ~23 s here and a partial one ~8 s (`dbt parse` with and without `--no-partial-parse`); the
@@ -71,7 +65,11 @@ def _parse_state(target: str, dbt_vars: dict[str, Any] | None) -> Path:
     checks the state itself (vars, target, profile keys, every file's hash) and parses again whatever differs, so a
     copied state can cost time but never change a result (the profile's values are part of it: `_one_name`)."""
     key = json.dumps([target, dbt_vars], sort_keys=True, default=str)
-    return PARSE_STATES / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.msgpack"
+    folder = (
+        Path(os.environ["PULSE_TEST_RUN_FOLDER"]) / "dbt-parse-states"
+    )  # shared by the workers: tests/conftest.py
+    folder.mkdir(exist_ok=True)
+    return folder / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.msgpack"
 
 
 @contextlib.contextmanager
