@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from xdist.scheduler import LoadScopeScheduling
 
+from ingestion.landing import atomic_write
+
 # Session fixtures that take a minute or more to set up, grouped by what they build, the costliest first. Every
 # module using one runs on one worker with the others using it, and these groups are handed out first: a worker
 # then fills its time with the small modules while the other finishes a long group.
@@ -65,17 +67,19 @@ def pytest_collection_modifyitems(config, items):
     shared setup its tests use, else as a group of its own. Grouped modules come first, in SHARED_SETUPS order. A
     worker writes the groups for the controller's GroupScheduling (the same file from each: same collection)."""
     ranks = {group: rank for rank, group in enumerate(SHARED_SETUPS)}
-    groups: dict[str, str] = {}
+    groups: dict[str, str] = {}  # module -> group
     for item in items:
-        module, setup = item.nodeid.split("::")[0], _shared_setup(item)
-        current = groups.setdefault(module, module)
+        setup, current = _shared_setup(item), groups.setdefault(_module(item), _module(item))
         if setup is not None and ranks[setup] < ranks.get(current, len(ranks)):
-            groups[module] = setup
-    items.sort(key=lambda item: ranks.get(groups[item.nodeid.split("::")[0]], len(ranks)))
+            groups[_module(item)] = setup
+    items.sort(key=lambda item: ranks.get(groups[_module(item)], len(ranks)))
     if _is_worker(config):
-        written = _groups_file().with_suffix(f".{os.getpid()}.tmp")
-        written.write_text(json.dumps({item.nodeid: groups[item.nodeid.split("::")[0]] for item in items}))
-        written.replace(_groups_file())
+        test_groups = {item.nodeid: groups[_module(item)] for item in items}
+        atomic_write(_groups_file(), json.dumps(test_groups).encode())
+
+
+def _module(item) -> str:
+    return item.nodeid.split("::")[0]
 
 
 class GroupScheduling(LoadScopeScheduling):

@@ -22,15 +22,9 @@ def small_demo():
     with open(os.environ["SETUPS_LOG"], "a") as log:
         log.write(os.environ.get("PYTEST_XDIST_WORKER", "main") + "\\n")
 """
-SHARING = """
+TEST = """
 import os
-def test_{i}(small_demo):
-    with open(os.environ["RUNS_LOG"], "a") as log:
-        log.write(__name__ + " " + os.environ["PYTEST_XDIST_WORKER"] + "\\n")
-"""
-ALONE = """
-import os
-def test_{i}():
+def test_{i}({fixture}):
     with open(os.environ["RUNS_LOG"], "a") as log:
         log.write(__name__ + " " + os.environ["PYTEST_XDIST_WORKER"] + "\\n")
 """
@@ -42,9 +36,9 @@ def test_modules_sharing_a_setup_run_on_one_worker_and_set_it_up_once(tmp_path):
     (suite / "conftest_under_test.py").write_text((REPO / "tests" / "conftest.py").read_text())
     (suite / "conftest.py").write_text(CONFTEST)
     for name in ("test_shares_a", "test_shares_b"):
-        (suite / f"{name}.py").write_text("".join(SHARING.format(i=i) for i in range(5)))
+        (suite / f"{name}.py").write_text("".join(TEST.format(i=i, fixture="small_demo") for i in range(5)))
     for m in range(8):
-        (suite / f"test_alone_{m}.py").write_text("".join(ALONE.format(i=i) for i in range(3)))
+        (suite / f"test_alone_{m}.py").write_text("".join(TEST.format(i=i, fixture="") for i in range(3)))
     setups, runs = tmp_path / "setups.log", tmp_path / "runs.log"
     env = {**os.environ, "SETUPS_LOG": str(setups), "RUNS_LOG": str(runs), "PYTHONPATH": f"{suite}:{REPO}"}
     env.pop("PULSE_TEST_RUN_FOLDER", None)  # the inner run makes its own

@@ -19,6 +19,7 @@ from typing import Any
 from dbt_raw_fixtures import SALT
 
 from ingestion.files import tables_by_kind
+from ingestion.landing import atomic_write
 from pulse.config import RULES
 from pulse.sandbox.filedrops import DROP_OPTIONS
 from pulse.steps import rule_vars
@@ -59,16 +60,13 @@ class DbtRun:
 
 
 def _parse_state(target: str, dbt_vars: dict[str, Any] | None) -> Path:
-    """Where this session keeps dbt's partial_parse.msgpack for one target and set of vars. A full parse of the
-    project costs ~23 s here and a partial one ~8 s (`dbt parse` with and without `--no-partial-parse`); the
+    """Where this run (both workers) keeps dbt's partial_parse.msgpack for one target and set of vars. A full parse
+    of the project costs ~23 s here and a partial one ~8 s (`dbt parse` with and without `--no-partial-parse`); the
     suite runs dozens of invocations, each in a fresh target folder that would otherwise parse from nothing. dbt
     checks the state itself (vars, target, profile keys, every file's hash) and parses again whatever differs, so a
     copied state can cost time but never change a result (the profile's values are part of it: `_one_name`)."""
     key = json.dumps([target, dbt_vars], sort_keys=True, default=str)
-    folder = (
-        Path(os.environ["PULSE_TEST_RUN_FOLDER"]) / "dbt-parse-states"
-    )  # shared by the workers: tests/conftest.py
-    folder.mkdir(exist_ok=True)
+    folder = Path(os.environ["PULSE_TEST_RUN_FOLDER"]) / "dbt-parse-states"  # the run's: tests/conftest.py
     return folder / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.msgpack"
 
 
@@ -132,9 +130,9 @@ def run_dbt(
     with _one_name(full_env, workdir) as (cwd, run_env):
         proc = subprocess.run(args, env=run_env, cwd=cwd, capture_output=True, text=True, timeout=300)
     if own_state.exists() and not state.exists():
-        partial = state.with_suffix(f".{os.getpid()}.{id(proc)}.tmp")
-        shutil.copyfile(own_state, partial)
-        partial.replace(state)  # whole or not at all: builds run side by side in threads
+        atomic_write(
+            state, own_state.read_bytes()
+        )  # whole or not at all: builds run side by side (threads, workers)
     run = DbtRun(args, proc.returncode, proc.stdout + proc.stderr, time.perf_counter() - started)
     results_file = workdir / "target" / "run_results.json"
     if results_file.exists():
